@@ -1,0 +1,311 @@
+"""Exhaustive breadth-first exploration: the hot loop of the product.
+
+Every reachable state is stored once (``parent`` maps a state to the state it
+was first reached from), every invariant is checked on every new state, and
+traces are rebuilt from parent links by re-executing the actions, so nothing
+per state but the parent pointer is kept.  Because states are discovered level
+by level, the first violation found is at minimal depth: traces are shortest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.errors import ModelError
+from explorer.model import BoundProperty, Model, Step
+from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats, build_trace
+
+ENGINE = "bfs"
+
+#: called about once a second with (distinct, total, depth, queue, seconds)
+Progress = Callable[[int, int, int, int, float], None]
+
+
+@dataclass
+class Bounds:
+    """Where to cut the search; a cut makes undecided properties ``inconclusive``."""
+
+    max_states: int | None = None
+    max_depth: int | None = None
+    max_seconds: float | None = None
+
+
+@dataclass
+class Exploration:
+    """Raw outcome of a search, before it is turned into per-property results."""
+
+    stats: Stats
+    cut: str | None
+    parent: dict[Any, Any]
+    violations: dict[str, tuple[Any, Any, Step | None]] = field(default_factory=dict)
+    witnesses: dict[str, Any] = field(default_factory=dict)
+    deadlock: Any = None
+
+
+def explore(
+    model: Model,
+    properties: list[BoundProperty] | None = None,
+    bounds: Bounds | None = None,
+    progress: Progress | None = None,
+    check_deadlock: bool | None = None,
+    stop_when_decided: bool = True,
+) -> Exploration:
+    """Breadth-first search of ``model``'s reachable states.
+
+    ``violations`` maps a property name to ``(state, pre_state, step)``: the
+    violating state, and for action properties the transition into it.
+    With ``stop_when_decided`` the search ends once every property is violated
+    (or witnessed); the stats then say ``complete=False``.
+    """
+    bounds = bounds or Bounds()
+    props = model.properties if properties is None else properties
+    deadlock_on = model.check_deadlock if check_deadlock is None else check_deadlock
+    invariants = [(p.name, p.check) for p in props if p.kind == "invariant"]
+    action_props = [(p.name, p.check) for p in props if p.kind == "action"]
+    wanted = [(p.name, p.check) for p in props if p.kind == "sometimes"]
+    undecided = len(invariants) + len(action_props) + len(wanted) + (1 if deadlock_on else 0)
+    stop_when_decided = stop_when_decided and undecided > 0
+
+    start = time.perf_counter()
+    stats = Stats()
+    generated_inits = list(model.init())
+    inits = model.initial_states()
+    parent: dict[Any, Any] = dict.fromkeys(inits)
+    stats.total_states = len(generated_inits)
+    stats.depth = 1
+    result = Exploration(stats=stats, cut=None, parent=parent)
+    violations, witnesses = result.violations, result.witnesses
+
+    def judge_state(s: Any) -> None:
+        nonlocal undecided, invariants, wanted
+        if invariants:
+            failed = [name for name, check in invariants if not _holds(model, name, check, s)]
+            if failed:
+                for name in failed:
+                    violations[name] = (s, None, None)
+                invariants = [(n, c) for n, c in invariants if n not in failed]
+                undecided -= len(failed)
+        if wanted:
+            hit = [name for name, check in wanted if _holds(model, name, check, s)]
+            if hit:
+                for name in hit:
+                    witnesses[name] = s
+                wanted = [(n, c) for n, c in wanted if n not in hit]
+                undecided -= len(hit)
+
+    for s in inits:
+        judge_state(s)
+
+    actions = model.actions
+    frontier = inits
+    max_states = bounds.max_states
+    max_depth = bounds.max_depth
+    deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
+    next_report = start + 1.0
+    expanded = 0
+    a = args = None
+
+    while frontier and not (stop_when_decided and undecided <= 0):
+        if max_depth is not None and stats.depth >= max_depth:
+            if _has_new_successor(model, frontier, parent):
+                result.cut = f"max-depth={max_depth} reached"
+            break
+        next_frontier: list[Any] = []
+        total = stats.total_states
+        for s in frontier:
+            successors = 0
+            try:
+                for a in actions:
+                    call = a.call
+                    for args in a.static_args if a.static_args is not None else a.arguments(s):
+                        t = call(s, *args)
+                        if t is None:
+                            continue
+                        successors += 1
+                        if t not in parent:
+                            parent[t] = s
+                            next_frontier.append(t)
+                            if invariants or wanted:
+                                judge_state(t)
+                        if action_props:
+                            step = a.step(args)
+                            for name, check in action_props:
+                                if not _holds(model, name, check, s, step, t):
+                                    violations[name] = (t, s, step)
+                                    undecided -= 1
+                            action_props = [(n, c) for n, c in action_props if n not in violations]
+            except ModelError:
+                raise
+            except Exception as exc:
+                raise _explain_failure(model, s, a, args, exc) from exc
+            total += successors
+            if successors == 0 and deadlock_on and result.deadlock is None:
+                result.deadlock = s
+                undecided -= 1
+            expanded += 1
+            if expanded & 255 == 0:
+                now = time.perf_counter()
+                if progress is not None and now >= next_report:
+                    progress(len(parent), total, stats.depth, len(next_frontier), now - start)
+                    next_report = now + 1.0
+                if deadline is not None and now >= deadline:
+                    result.cut = f"max-seconds={bounds.max_seconds:g} reached"
+                if max_states is not None and len(parent) >= max_states:
+                    result.cut = f"max-states={max_states} reached"
+                if result.cut:
+                    break
+        stats.total_states = total
+        if result.cut:
+            break
+        if max_states is not None and len(parent) > max_states:
+            result.cut = f"max-states={max_states} reached"
+            break
+        if next_frontier:
+            stats.depth += 1
+        frontier = next_frontier
+
+    stats.distinct_states = len(parent)
+    stats.seconds = time.perf_counter() - start
+    # not complete either when stopped early because every property was decided
+    stats.complete = result.cut is None and not frontier
+    return result
+
+
+def _holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
+    try:
+        return bool(check(*args))
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc} "
+            f"in state {args[0]!r}"[:600]
+        ) from exc
+
+
+def _has_new_successor(model: Model, frontier: list[Any], parent: dict[Any, Any]) -> bool:
+    return any(t not in parent for s in frontier for _, _, t in model.transitions(s))
+
+
+def _explain_failure(model: Model, s: Any, a: Any, args: Any, exc: Exception) -> ModelError:
+    if a is not None:
+        try:
+            t = a.call(s, *args)
+        except Exception as again:
+            step = a.step(args)
+            return ModelError(
+                f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
+                f"in state {s!r}"[:600]
+            )
+        try:
+            hash(t)
+        except TypeError as bad:
+            return ModelError(
+                f"model {model.id}: action {a.step(args)} produced an unhashable state ({bad}); "
+                f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
+            )
+    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
+
+
+# --------------------------------------------------------------------------- traces
+
+
+def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
+    """States from an initial state to ``s`` along parent links."""
+    path = [s]
+    while (p := parent[path[-1]]) is not None:
+        path.append(p)
+    path.reverse()
+    return path
+
+
+def steps_along(model: Model, states: list[Any]) -> list[Step]:
+    """The step taken between each pair of consecutive states (first match, deterministic)."""
+    steps = []
+    for s, t in zip(states, states[1:], strict=False):
+        for a, args, u in model.transitions(s):
+            if u == t:
+                steps.append(a.step(args))
+                break
+        else:  # pragma: no cover - parent links always come from a transition
+            raise ModelError(f"model {model.id}: no action leads from {s!r} to {t!r}")
+    return steps
+
+
+def check(
+    model: Model,
+    properties: list[BoundProperty] | None = None,
+    bounds: Bounds | None = None,
+    progress: Progress | None = None,
+    check_deadlock: bool | None = None,
+) -> list[Result]:
+    """Explore ``model`` and return one Result per property (plus ``deadlock`` if checked)."""
+    props = model.properties if properties is None else properties
+    mine = [p for p in props if p.kind in ("invariant", "action", "sometimes")]
+    deadlock_on = model.check_deadlock if check_deadlock is None else check_deadlock
+    run = explore(model, mine, bounds, progress, deadlock_on)
+    return results_of(model, run, mine, deadlock_on)
+
+
+def results_of(
+    model: Model, run: Exploration, props: list[BoundProperty], deadlock_on: bool
+) -> list[Result]:
+    """Turn an Exploration into per-property Results with shortest traces."""
+    stats = run.stats
+    out: list[Result] = []
+    params = model.param_values()
+
+    def result(p_name: str, kind: str, expect: str, verdict: str, reason: str, claims=(), trace=None):
+        out.append(
+            Result(model.id, params, p_name, kind, expect, verdict, reason, stats, ENGINE, trace,
+                   claims=tuple(claims))
+        )
+
+    cut_reason = (
+        f"search cut: {run.cut} after {stats.distinct_states} distinct states at depth {stats.depth}"
+        if run.cut
+        else ""
+    )
+    for p in props:
+        if p.kind in ("invariant", "action") and p.name in run.violations:
+            s, pre, step = run.violations[p.name]
+            if p.kind == "invariant":
+                states = path_to(run.parent, s)
+                steps = steps_along(model, states)
+                msg = f"invariant {p.name} is false in the last state: {_one_line(p.doc)}"
+            else:
+                states = path_to(run.parent, pre) + [s]
+                steps = steps_along(model, states[:-1]) + [step]
+                msg = f"action property {p.name} is false for step {step}: {_one_line(p.doc)}"
+            trace = build_trace(model, p.name, p.kind, ENGINE, msg, states, steps)
+            result(p.name, p.kind, p.expect, VIOLATED, msg, p.claims, trace)
+        elif p.kind == "sometimes" and p.name in run.witnesses:
+            result(p.name, p.kind, p.expect, HOLDS, "reached", p.claims)
+        elif run.cut:
+            result(p.name, p.kind, p.expect, INCONCLUSIVE, cut_reason, p.claims)
+        elif p.kind == "sometimes":
+            result(p.name, p.kind, p.expect, VIOLATED,
+                   f"no reachable state satisfies {p.name}: the model may be vacuous", p.claims)
+        else:
+            result(p.name, p.kind, p.expect, HOLDS,
+                   f"checked all {stats.distinct_states} reachable states", p.claims)
+    if deadlock_on:
+        if run.deadlock is not None:
+            states = path_to(run.parent, run.deadlock)
+            msg = "deadlock: the last state has no successor"
+            trace = build_trace(model, "deadlock", "deadlock", ENGINE, msg, states,
+                                steps_along(model, states))
+            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), VIOLATED, msg,
+                   model.claims, trace)
+        elif run.cut:
+            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), INCONCLUSIVE,
+                   cut_reason, model.claims)
+        else:
+            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), HOLDS,
+                   "every reachable state has a successor", model.claims)
+    return out
+
+
+def _one_line(doc: str) -> str:
+    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -1,0 +1,246 @@
+"""The ``distcheck`` command line.
+
+Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
+differs (or a trace is stale), 2 bad input, with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from explorer.errors import BadInput
+
+EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
+        self.exit(EXIT_BAD_INPUT, f"distcheck: {message} (see '{self.prog} --help')\n")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; give a number >= 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, eq, value = text.partition("=")
+    if not eq or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer.checker import SAFETY_ENGINES
+
+    parser = _Parser(prog="distcheck", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="list the bundled models, their claims and parameters")
+
+    chk = sub.add_parser("check", help="check models and print the verdict table")
+    chk.add_argument("models", nargs="*", metavar="MODEL",
+                     help="model ids or id prefixes (a family); all models when omitted")
+    chk.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="set a model parameter (repeatable)")
+    chk.add_argument("--property", action="append", default=None, metavar="NAME",
+                     help="check only this property (repeatable)")
+    chk.add_argument("--engine", default="bfs", choices=list(SAFETY_ENGINES),
+                     help="engine for safety properties (default: bfs)")
+    chk.add_argument("--max-states", type=_count, metavar="N")
+    chk.add_argument("--max-depth", type=_count, metavar="N")
+    chk.add_argument("--max-seconds", type=_seconds, metavar="S")
+    chk.add_argument("--seed", type=_integer, default=0, help="seed for random engines")
+    chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate)")
+    chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate)")
+    dl = chk.add_mutually_exclusive_group()
+    dl.add_argument("--deadlock", dest="deadlock", action="store_true", default=None,
+                    help="report states without successors (default: as the model says)")
+    dl.add_argument("--no-deadlock", dest="deadlock", action="store_false")
+    chk.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    chk.add_argument("--save-traces", metavar="DIR", default="traces",
+                     help="where counterexample traces are written (default: ./traces)")
+
+    rep = sub.add_parser("replay", help="re-execute a saved trace and print its step table")
+    rep.add_argument("file", metavar="FILE")
+    rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers: dict[str, Callable[[Any], int]] = {
+        "list": cmd_list,
+        "check": cmd_check,
+        "replay": cmd_replay,
+    }
+    try:
+        return handlers[args.command](args)
+    except BadInput as exc:
+        print(f"distcheck: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("distcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+# --------------------------------------------------------------------------- list
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from explorer import registry
+    from explorer.report import console
+
+    table = Table(title="bundled models", header_style="bold")
+    for col in ("model", "claims", "parameters", "properties"):
+        table.add_column(col, overflow="fold")
+    for mid, cls in registry.all_models().items():
+        params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items())
+        model = cls()
+        props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
+        table.add_row(mid, ",".join(cls.claims), params, props)
+    console().print(table)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- check
+
+
+def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list[Any]:
+    """Build every selected model with the --param values that apply to it.
+
+    All validation happens here, before anything runs or is written.
+    """
+    from explorer import registry
+
+    classes = registry.select(names)
+    for name, _ in raw_params:
+        if not any(name in cls.params() for cls in classes):
+            if len(classes) == 1:
+                known = ", ".join(classes[0].params()) or "none"
+                raise BadInput(
+                    f"model {classes[0].id} has no parameter {name!r}; its parameters are: {known}"
+                )
+            raise BadInput(f"no selected model has a parameter {name!r}; see 'distcheck list'")
+    models = []
+    for cls in classes:
+        declared = cls.params()
+        values = {n: declared[n].parse(v) for n, v in raw_params if n in declared}
+        models.append(cls(**values))
+    return models
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(distinct: int, total: int, depth: int, queue: int, seconds: float) -> None:
+        rate = distinct / seconds if seconds > 0 else 0.0
+        sys.stderr.write(
+            f"\r  {distinct:,} distinct  {total:,} total  {rate:,.0f} states/s  "
+            f"depth {depth}  queue {queue:,}  {seconds:.0f}s  "
+        )
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from explorer import tracefile
+    from explorer.bfs import Bounds
+    from explorer.checker import Options, check_model
+    from explorer.report import print_results, results_json
+
+    models = instantiate_all(args.models, args.param)
+    if args.property:
+        for name in args.property:
+            if not any(name in {p.name for p in m.properties} | {"deadlock"} for m in models):
+                raise BadInput(f"unknown property {name!r}; 'distcheck list' shows each model's")
+    progress = _progress_printer()
+    options = Options(
+        engine=args.engine,
+        bounds=Bounds(args.max_states, args.max_depth, args.max_seconds),
+        seed=args.seed,
+        runs=args.runs,
+        steps=args.steps,
+        check_deadlock=args.deadlock,
+        progress=progress,
+    )
+    results = []
+    for model in models:
+        only = None
+        if args.property:
+            only = [n for n in args.property
+                    if n in {p.name for p in model.properties} | {"deadlock"}]
+            if not only:
+                continue
+        if progress is not None:
+            sys.stderr.write(f"\r\033[K  checking {model.id} ...")
+        results += check_model(model, options, only)
+        if progress is not None:
+            sys.stderr.write("\r\033[K")
+    save_dir = Path(args.save_traces)
+    for r in results:
+        if r.trace is not None:
+            r.trace_file = str(tracefile.save(r.trace, save_dir / tracefile.file_name(r.model, r.property)))
+    if args.json:
+        print(results_json(results))
+    else:
+        print_results(results)
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import json
+
+    from explorer import tracefile
+    from explorer.replay import replay
+    from explorer.report import print_replay
+
+    trace = tracefile.load(args.file)
+    rep = replay(trace)
+    if args.json:
+        print(json.dumps({
+            "file": args.file, "model": trace.model, "property": trace.property,
+            "reproduced": rep.reproduced, "failed_step": rep.failed_step, "problem": rep.problem,
+            "trace_length": len(trace),
+        }, indent=2))
+    else:
+        print_replay(rep)
+    return EXIT_OK if rep.reproduced else EXIT_DIFFERS
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

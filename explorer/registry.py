@@ -1,0 +1,63 @@
+"""Finding the bundled models by their dotted ids."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from explorer.errors import BadInput
+from explorer.model import Model
+
+
+@cache
+def all_models() -> dict[str, type[Model]]:
+    """Every Model subclass with an id under the ``models`` package, sorted by id."""
+    import models
+
+    found: dict[str, type[Model]] = {}
+    for info in pkgutil.walk_packages(models.__path__, prefix="models."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Model)
+                and value.id
+                and value.__module__ == module.__name__
+            ):
+                if value.id in found and found[value.id] is not value:
+                    raise RuntimeError(f"two models share the id {value.id!r}")
+                found[value.id] = value
+    return dict(sorted(found.items()))
+
+
+def select(names: list[str]) -> list[type[Model]]:
+    """Models named by ids or id prefixes; every model when ``names`` is empty.
+
+    A name that is a model id selects that model alone; a name that is only a
+    prefix of ids (``transactions``) selects every model under it.
+    """
+    models = all_models()
+    if not names:
+        return list(models.values())
+    chosen: dict[str, type[Model]] = {}
+    for name in names:
+        if name in models:
+            chosen[name] = models[name]
+            continue
+        under = [m for mid, m in models.items() if mid.startswith(name + ".")]
+        if not under:
+            raise BadInput(
+                f"unknown model {name!r}; run 'distcheck list' to see the model ids "
+                f"(families: {', '.join(sorted({m.family() for m in models.values()}))})"
+            )
+        for m in under:
+            chosen[m.id] = m
+    return list(chosen.values())
+
+
+def get(model_id: str) -> type[Model]:
+    models = all_models()
+    if model_id not in models:
+        raise BadInput(f"unknown model {model_id!r}; run 'distcheck list' to see the model ids")
+    return models[model_id]

@@ -1,0 +1,144 @@
+"""Re-executing a saved trace against the current model.
+
+Replay starts from the recorded initial state, applies each recorded step
+(action name and arguments) and compares the state it reaches with the
+recorded one.  It stops at the first step that no longer applies or leads
+elsewhere, and finally confirms that the property still fails where the trace
+says it does.  Kinds of property added by other engines register a final check
+in :data:`FINAL_CHECKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer import registry
+from explorer.errors import BadInput
+from explorer.model import BoundProperty, Model, Step
+from explorer.state import canonical_text, to_json
+from explorer.verdict import Trace
+
+#: kind -> check(model, prop, trace, states, steps) returning None when the
+#: trace still shows the violation, else one line saying why it does not.
+FinalCheck = Callable[[Model, BoundProperty, Trace, list[Any], list[Step]], str | None]
+FINAL_CHECKS: dict[str, FinalCheck] = {}
+
+
+@dataclass
+class Replay:
+    """What happened when a trace was re-executed."""
+
+    trace: Trace
+    model: Model | None = None
+    states: list[Any] = field(default_factory=list)  # raw states reached, s0..sk
+    steps: list[Step] = field(default_factory=list)
+    failed_step: int | None = None  # 0 = initial state, i = the i-th step
+    problem: str | None = None  # why the trace is stale, if it is
+
+    @property
+    def reproduced(self) -> bool:
+        return self.problem is None
+
+
+def instantiate(trace: Trace) -> Model:
+    """The model a trace names, with the trace's parameters (BadInput if impossible)."""
+    cls = registry.get(trace.model)
+    known = cls.params()
+    unknown = [k for k in trace.params if k not in known]
+    if unknown:
+        raise BadInput(
+            f"trace parameters {unknown} are not parameters of model {trace.model} "
+            f"(it has: {', '.join(known) or 'none'}); the trace is stale, regenerate it"
+        )
+    try:
+        return cls(**{k: _param_value(known[k], v) for k, v in trace.params.items()})
+    except BadInput as exc:
+        raise BadInput(f"trace parameters do not fit model {trace.model}: {exc}") from None
+
+
+def _param_value(param: Any, value: Any) -> Any:
+    if param.type is float and isinstance(value, int):
+        return float(value)
+    if param.type is tuple and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def replay(trace: Trace) -> Replay:
+    """Re-execute ``trace``; the result says whether it still reproduces and where it breaks."""
+    model = instantiate(trace)
+    out = Replay(trace, model)
+    want = canonical_text(trace.initial)
+    start = next(
+        (s for s in model.initial_states() if canonical_text(model.describe(s)) == want), None
+    )
+    if start is None:
+        out.failed_step, out.problem = 0, "the recorded initial state is not an initial state of the model"
+        return out
+    out.states.append(start)
+    s = start
+    for i, recorded in enumerate(trace.steps, start=1):
+        a = model.action_named(recorded.action)
+        if a is None:
+            out.failed_step, out.problem = i, f"action {recorded.action!r} no longer exists"
+            return out
+        args = _find_args(a, s, recorded.args)
+        if args is None:
+            out.failed_step = i
+            out.problem = f"{recorded.label()} is not in the action's parameter domain any more"
+            return out
+        step = a.step(args)
+        t = a.call(s, *args)
+        if t is None:
+            out.failed_step, out.problem = i, f"{step} is not enabled in the state before it"
+            return out
+        if canonical_text(model.describe(t)) != canonical_text(recorded.state):
+            out.failed_step = i
+            out.problem = f"{step} now leads to a different state than the recorded one"
+            out.states.append(t)
+            out.steps.append(step)
+            return out
+        out.states.append(t)
+        out.steps.append(step)
+        s = t
+    prop = model.property_named(trace.property)
+    if prop is None and trace.property != "deadlock":
+        out.problem = f"model {model.id} has no property {trace.property!r} any more"
+        return out
+    out.problem = _final_check(model, prop, trace, out.states, out.steps)
+    if out.problem is not None:
+        out.failed_step = len(trace.steps)
+    return out
+
+
+def _find_args(a: Any, s: Any, recorded: dict[str, Any]) -> tuple | None:
+    if sorted(recorded) != sorted(a.arg_names):
+        return None
+    want = canonical_text(recorded)
+    for args in a.arguments(s):
+        if canonical_text(to_json(dict(zip(a.arg_names, args, strict=True)))) == want:
+            return tuple(args)
+    return None
+
+
+def _final_check(
+    model: Model, prop: BoundProperty | None, trace: Trace, states: list[Any], steps: list[Step]
+) -> str | None:
+    last = states[-1]
+    if trace.property == "deadlock" and prop is None:
+        if any(True for _ in model.transitions(last)):
+            return "the last state has a successor now: no deadlock"
+        return None
+    assert prop is not None
+    if prop.kind in FINAL_CHECKS:
+        return FINAL_CHECKS[prop.kind](model, prop, trace, states, steps)
+    if prop.kind == "invariant":
+        return None if not prop.check(last) else f"invariant {prop.name} now holds in the last state"
+    if prop.kind == "action":
+        if not steps:
+            return "an action-property trace needs at least one step"
+        ok = prop.check(states[-2], steps[-1], last)
+        return None if not ok else f"action property {prop.name} now holds for the last step"
+    return f"cannot replay a property of kind {prop.kind!r}"

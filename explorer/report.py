@@ -1,0 +1,107 @@
+"""Rendering results and traces for people: the verdict table and step tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from explorer.replay import Replay
+from explorer.state import diff
+from explorer.verdict import Result, Trace
+
+
+def console(file: IO[str] | None = None) -> Console:
+    """A console that keeps tables wide when output goes to a file or a pipe."""
+    out = file or sys.stdout
+    tty = out.isatty()
+    return Console(file=out, width=None if tty else 160, no_color=not tty, highlight=False)
+
+
+def _verdict_text(r: Result) -> Text:
+    style = "green" if r.as_expected else "bold red"
+    return Text(r.verdict if r.as_expected else f"{r.verdict} (!)", style=style)
+
+
+def verdict_table(results: list[Result]) -> Table:
+    """One row per (model, property): the table ``distcheck check`` prints."""
+    table = Table(title="distcheck verdicts", show_lines=False, header_style="bold")
+    for col, justify in [
+        ("model", "left"), ("property", "left"), ("claims", "left"), ("engine", "left"),
+        ("expected", "left"), ("verdict", "left"), ("distinct", "right"), ("total", "right"),
+        ("depth", "right"), ("seconds", "right"), ("trace", "left"),
+    ]:
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in results:
+        trace = ""
+        if r.trace is not None:
+            trace = f"{len(r.trace)} steps"
+            if r.trace_file:
+                trace += f" -> {r.trace_file}"
+        table.add_row(
+            r.model, r.property, ",".join(r.claims), r.engine, r.expected, _verdict_text(r),
+            f"{r.stats.distinct_states:,}", f"{r.stats.total_states:,}", str(r.stats.depth),
+            f"{r.stats.seconds:.2f}", trace,
+        )
+    return table
+
+
+def print_results(results: list[Result], file: IO[str] | None = None) -> None:
+    c = console(file)
+    c.print(verdict_table(results))
+    differ = [r for r in results if not r.as_expected]
+    inconclusive = [r for r in results if r.verdict == "inconclusive"]
+    for r in inconclusive:
+        c.print(f"[yellow]inconclusive[/]: {r.model} {r.property}: {r.reason}")
+    if differ:
+        c.print(f"[bold red]{len(differ)} of {len(results)} verdicts differ from the expected ones[/]")
+        for r in differ:
+            c.print(f"  {r.model} {r.property}: expected {r.expected}, got {r.verdict}: {r.reason}")
+    else:
+        c.print(f"[green]all {len(results)} verdicts as expected[/]")
+
+
+def results_json(results: list[Result]) -> str:
+    return json.dumps({"results": [r.to_json() for r in results]}, indent=2)
+
+
+def _fmt(v: Any) -> str:
+    return json.dumps(v, separators=(",", ":")) if not isinstance(v, str) else v
+
+
+def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
+    """The trace as a table: each step, its arguments, and what it changed."""
+    title = f"{trace.model} -- {trace.property} ({trace.engine}, {len(trace)} steps)"
+    table = Table(title=title, header_style="bold", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("step")
+    table.add_column("changes", overflow="fold")
+    table.add_row("0", "initial state", _fmt(trace.initial))
+    before = trace.initial
+    for i, st in enumerate(trace.steps, start=1):
+        changes = "\n".join(f"{p}: {_fmt(a)} -> {_fmt(b)}" for p, a, b in diff(before, st.state))
+        label = st.label() + (f"  [fault: {st.fault}]" if st.fault else "")
+        if trace.loop_start is not None and i == trace.loop_start + 1:
+            label = "loop starts here\n" + label
+        marker = str(i)
+        if replayed is not None and replayed.failed_step == i:
+            marker += " X"
+        table.add_row(marker, label, changes or "(no change: stutter)")
+        before = st.state
+    return table
+
+
+def print_replay(rep: Replay, file: IO[str] | None = None) -> None:
+    c = console(file)
+    c.print(step_table(rep.trace, rep))
+    c.print(f"property: {rep.trace.property} -- {rep.trace.message}")
+    if rep.reproduced:
+        c.print(f"[green]reproduced[/]: the {len(rep.trace)}-step trace replays exactly against "
+                f"the current model and {rep.trace.property} fails at its end")
+    else:
+        where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
+        c.print(f"[bold red]stale trace[/]: {where}: {rep.problem}")

@@ -1,0 +1,97 @@
+"""Helpers for immutable states and their canonical JSON rendering.
+
+States are plain hashable values (tuples, NamedTuples, frozensets, frozen
+dataclasses, ints, strings).  Rendering is canonical so that two runs, on any
+hash seed, write byte-identical traces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Iterable
+from typing import Any
+
+
+def put(t: tuple, i: int, value: Any) -> tuple:
+    """Return tuple ``t`` with position ``i`` replaced by ``value``."""
+    return t[:i] + (value,) + t[i + 1 :]
+
+
+def to_json(value: Any) -> Any:
+    """Render a state (or an action argument) as a JSON-compatible value.
+
+    NamedTuples and dataclasses become objects keyed by field, sets become
+    sorted lists (sorted by their own canonical JSON), enums become names.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {f: to_json(v) for f, v in zip(value._fields, value, strict=True)}
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    if isinstance(value, (frozenset, set)):
+        items = [to_json(v) for v in value]
+        return sorted(items, key=canonical_text)
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    raise TypeError(f"cannot render {type(value).__name__} value {value!r} as JSON")
+
+
+def canonical_text(value: Any) -> str:
+    """A JSON string with a fixed key order: the identity of a rendered value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def sort_key(value: Any) -> Any:
+    """Total order for domain values of mixed or unorderable types (deterministic)."""
+    return canonical_text(to_json(value))
+
+
+def ordered(values: Iterable[Any]) -> tuple:
+    """Values of an unordered collection in a deterministic order; sequences keep theirs."""
+    if isinstance(values, (set, frozenset, dict)):
+        try:
+            return tuple(sorted(values))
+        except TypeError:
+            return tuple(sorted(values, key=sort_key))
+    return tuple(values)
+
+
+def diff(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """Changes between two rendered states as (path, old, new), paths like ``rm[2]``."""
+    changes: list[tuple[str, Any, Any]] = []
+    _diff("", before, after, changes)
+    return changes
+
+
+def _diff(path: str, a: Any, b: Any, out: list) -> None:
+    if a == b:
+        return
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        for k in a:
+            _diff(f"{path}.{k}" if path else str(k), a[k], b[k], out)
+        return
+    if (
+        isinstance(a, list)
+        and isinstance(b, list)
+        and len(a) == len(b)
+        and not _looks_like_set(a)
+        and not _looks_like_set(b)
+    ):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _diff(f"{path}[{i}]", x, y, out)
+        return
+    out.append((path or "state", a, b))
+
+
+def _looks_like_set(items: list) -> bool:
+    # Rendered sets are lists of composite values; per-index diffs of those mislead.
+    return any(isinstance(x, (dict, list)) for x in items)

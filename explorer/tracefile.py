@@ -1,0 +1,93 @@
+"""Reading and writing trace files (JSON), with one-line errors for bad ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from explorer.errors import BadInput
+from explorer.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
+
+
+def save(trace: Trace, path: str | Path) -> Path:
+    """Write ``trace`` as indented JSON, atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(trace.to_json(), indent=2, sort_keys=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".trace-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def file_name(model_id: str, prop: str) -> str:
+    return f"{model_id}.{prop}.json"
+
+
+def load(path: str | Path) -> Trace:
+    """Read a trace file; BadInput (one line) if missing, corrupt, truncated or foreign."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such trace file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read trace file ({type(exc).__name__})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "truncated" if exc.pos >= len(text.rstrip()) else "corrupt"
+        raise BadInput(
+            f"{path}: {what} trace file (invalid JSON at line {exc.lineno}, column {exc.colno}); "
+            "regenerate it with 'distcheck check --save-traces DIR'"
+        ) from None
+    return from_json(data, str(path))
+
+
+def from_json(data: Any, where: str = "trace") -> Trace:
+    """Validate a decoded trace document and build a Trace."""
+    if not isinstance(data, dict) or data.get("format") != TRACE_FORMAT:
+        raise BadInput(f"{where}: not a distcheck trace (no \"format\": \"{TRACE_FORMAT}\")")
+    version = data.get("version")
+    if not isinstance(version, int) or version > TRACE_VERSION or version < 1:
+        raise BadInput(
+            f"{where}: trace format version {version!r} is not supported "
+            f"(this distcheck reads version {TRACE_VERSION})"
+        )
+    _need(data, where, "model", str)
+    _need(data, where, "property", str)
+    _need(data, where, "params", dict)
+    _need(data, where, "steps", list)
+    if "initial" not in data:
+        raise BadInput(f"{where}: trace has no initial state")
+    steps = []
+    for i, st in enumerate(data["steps"], start=1):
+        if not (isinstance(st, dict) and isinstance(st.get("action"), str)
+                and isinstance(st.get("args", {}), dict) and "state" in st):
+            raise BadInput(f"{where}: step {i} is malformed (needs action, args and state)")
+        steps.append(TraceStep(st["action"], st.get("args", {}), st["state"], st.get("fault")))
+    loop_start = data.get("loop_start")
+    if loop_start is not None and not (isinstance(loop_start, int) and 0 <= loop_start <= len(steps)):
+        raise BadInput(f"{where}: loop_start {loop_start!r} is not a step index of this trace")
+    seed = data.get("seed")
+    return Trace(
+        model=data["model"],
+        params=data["params"],
+        property=data["property"],
+        kind=str(data.get("kind", "invariant")),
+        engine=str(data.get("engine", "?")),
+        message=str(data.get("message", "")),
+        initial=data["initial"],
+        steps=steps,
+        seed=seed if isinstance(seed, int) else None,
+        loop_start=loop_start,
+    )
+
+
+def _need(data: dict, where: str, key: str, kind: type) -> None:
+    if not isinstance(data.get(key), kind):
+        raise BadInput(f"{where}: trace field {key!r} is missing or not a {kind.__name__}")

@@ -1,0 +1,171 @@
+"""What every engine returns: a verdict per property, its statistics, and traces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.model import Model, Step
+from explorer.state import to_json
+
+HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
+
+TRACE_FORMAT = "distcheck-trace"
+TRACE_VERSION = 1
+
+
+@dataclass
+class Stats:
+    """Search figures, counted the way TLC counts them.
+
+    ``distinct_states``: states stored; ``total_states``: initial states plus one
+    per successor generated (repeats and self-loops included); ``depth``: BFS
+    levels, the initial states being level 1.
+    """
+
+    distinct_states: int = 0
+    total_states: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    complete: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "distinct_states": self.distinct_states,
+            "total_states": self.total_states,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 4),
+            "complete": self.complete,
+        }
+
+
+@dataclass
+class TraceStep:
+    action: str
+    args: dict[str, Any]
+    state: Any
+    fault: str | None = None
+
+    def label(self) -> str:
+        inner = ", ".join(f"{k}={_short(v)}" for k, v in self.args.items())
+        return f"{self.action}({inner})"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "args": self.args, "state": self.state}
+        if self.fault:
+            out["fault"] = self.fault
+        return out
+
+
+def _short(v: Any) -> str:
+    return repr(v) if isinstance(v, str) else str(v).replace("'", "")
+
+
+@dataclass
+class Trace:
+    """A counterexample (or witness) as data: replayable against the model."""
+
+    model: str
+    params: dict[str, Any]
+    property: str
+    kind: str
+    engine: str
+    message: str
+    initial: Any
+    steps: list[TraceStep] = field(default_factory=list)
+    seed: int | None = None
+    loop_start: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "model": self.model,
+            "params": self.params,
+            "property": self.property,
+            "kind": self.kind,
+            "engine": self.engine,
+            "seed": self.seed,
+            "message": self.message,
+            "loop_start": self.loop_start,
+            "initial": self.initial,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+    def faults(self) -> int:
+        return sum(1 for s in self.steps if s.fault)
+
+
+def build_trace(
+    model: Model,
+    prop: str,
+    kind: str,
+    engine: str,
+    message: str,
+    states: list[Any],
+    steps: list[Step],
+    seed: int | None = None,
+    loop_start: int | None = None,
+) -> Trace:
+    """A Trace from raw states ``s0..sn`` and the ``n`` steps between them."""
+    assert len(states) == len(steps) + 1
+    return Trace(
+        model=model.id,
+        params=to_json(model.param_values()),
+        property=prop,
+        kind=kind,
+        engine=engine,
+        message=message,
+        initial=model.describe(states[0]),
+        steps=[
+            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault)
+            for st, s in zip(steps, states[1:], strict=True)
+        ],
+        seed=seed,
+        loop_start=loop_start,
+    )
+
+
+@dataclass
+class Result:
+    """The verdict on one property of one model instance."""
+
+    model: str
+    params: dict[str, Any]
+    property: str
+    kind: str
+    expected: str
+    verdict: str
+    reason: str
+    stats: Stats
+    engine: str = "bfs"
+    trace: Trace | None = None
+    trace_file: str | None = None
+    claims: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_expected(self) -> bool:
+        return self.verdict == self.expected
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "model": self.model,
+            "params": self.params,
+            "property": self.property,
+            "kind": self.kind,
+            "claims": list(self.claims),
+            "engine": self.engine,
+            "expected": self.expected,
+            "verdict": self.verdict,
+            "as_expected": self.as_expected,
+            "reason": self.reason,
+            "trace_file": self.trace_file,
+            "trace_length": len(self.trace) if self.trace is not None else None,
+            "stats": self.stats.to_json(),
+        }
+        out.update(self.extra)
+        return out
