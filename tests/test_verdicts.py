@@ -1,0 +1,59 @@
+"""Every bundled model's verdicts at its default parameters equal CLAIMS.md's expectations.
+
+One test per (model, property), collected from the registry, so ``pytest`` is
+also the invariant run.  Each model is explored once and shared by its tests.
+Violations must come with a trace that replays against the model.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from explorer import registry, tracefile
+from explorer.checker import Options, check_model
+from explorer.replay import replay
+from explorer.verdict import Result
+
+CLAIMS_LEDGER = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
+
+
+@cache
+def results_for(model_id: str) -> dict[str, Result]:
+    model = registry.get(model_id)()
+    return {r.property: r for r in check_model(model, Options())}
+
+
+def _cases() -> list:
+    cases = []
+    for mid, cls in registry.all_models().items():
+        model = cls()
+        names = [p.name for p in model.properties]
+        if model.check_deadlock:
+            names.append("deadlock")
+        marks = [pytest.mark.slow] if getattr(cls, "slow", False) else []
+        cases += [pytest.param(mid, name, id=f"{mid}::{name}", marks=marks) for name in names]
+    return cases
+
+
+@pytest.mark.parametrize(("model_id", "prop"), _cases())
+def test_verdict_as_expected(model_id: str, prop: str) -> None:
+    r = results_for(model_id)[prop]
+    assert r.verdict == r.expected, f"{model_id} {prop}: {r.reason}"
+    if r.verdict == "violated" and r.trace is not None:
+        again = replay(tracefile.from_json(r.trace.to_json()))
+        assert again.reproduced, again.problem
+
+
+def test_every_model_names_claims_from_the_ledger() -> None:
+    if not CLAIMS_LEDGER.exists():
+        pytest.skip(f"claims ledger not found at {CLAIMS_LEDGER}")
+    known = set(re.findall(r"^\| ([A-Z]+-\d+[a-z]?) \|", CLAIMS_LEDGER.read_text(), re.M))
+    assert known, "no claim IDs parsed from the ledger"
+    for mid, cls in registry.all_models().items():
+        assert cls.claims, f"{mid} names no claim"
+        unknown = set(cls.claims) - known
+        assert not unknown, f"{mid} names claims not in CLAIMS.md: {sorted(unknown)}"
