@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("replay", help="re-execute a saved trace and print its step table")
     rep.add_argument("file", metavar="FILE")
     rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    rep.add_argument("--mermaid", metavar="FILE",
+                     help="also write the trace as a Mermaid sequence diagram (.md or .mmd)")
     return parser
 
 
@@ -231,6 +233,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     trace = tracefile.load(args.file)
     rep = replay(trace)
+    if args.mermaid:
+        from explorer.diagram import sequence_diagram
+
+        chart = sequence_diagram(trace)
+        target = Path(args.mermaid)
+        target.write_text(f"```mermaid\n{chart}```\n" if target.suffix == ".md" else chart)
     if args.json:
         print(json.dumps({
             "file": args.file, "model": trace.model, "property": trace.property,

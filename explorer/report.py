@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from explorer.replay import Replay
-from explorer.state import diff
+from explorer.state import describe_change, diff
 from explorer.verdict import Result, Trace
 
 
@@ -19,7 +20,7 @@ def console(file: IO[str] | None = None) -> Console:
     """A console that keeps tables wide when output goes to a file or a pipe."""
     out = file or sys.stdout
     tty = out.isatty()
-    return Console(file=out, width=None if tty else 160, no_color=not tty, highlight=False)
+    return Console(file=out, width=None if tty else 200, no_color=not tty, highlight=False)
 
 
 def _verdict_text(r: Result) -> Text:
@@ -33,15 +34,11 @@ def verdict_table(results: list[Result]) -> Table:
     for col, justify in [
         ("model", "left"), ("property", "left"), ("claims", "left"), ("engine", "left"),
         ("expected", "left"), ("verdict", "left"), ("distinct", "right"), ("total", "right"),
-        ("depth", "right"), ("seconds", "right"), ("trace", "left"),
+        ("depth", "right"), ("seconds", "right"), ("trace", "right"),
     ]:
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, no_wrap=col in ("model", "property"))  # type: ignore[arg-type]
     for r in results:
-        trace = ""
-        if r.trace is not None:
-            trace = f"{len(r.trace)} steps"
-            if r.trace_file:
-                trace += f" -> {r.trace_file}"
+        trace = f"{len(r.trace)} steps" if r.trace is not None else ""
         table.add_row(
             r.model, r.property, ",".join(r.claims), r.engine, r.expected, _verdict_text(r),
             f"{r.stats.distinct_states:,}", f"{r.stats.total_states:,}", str(r.stats.depth),
@@ -53,6 +50,9 @@ def verdict_table(results: list[Result]) -> Table:
 def print_results(results: list[Result], file: IO[str] | None = None) -> None:
     c = console(file)
     c.print(verdict_table(results))
+    written = sorted({str(Path(r.trace_file).parent) for r in results if r.trace_file})
+    if written:
+        c.print(f"traces written to {', '.join(written)}/ (replay with 'distcheck replay FILE')")
     differ = [r for r in results if not r.as_expected]
     inconclusive = [r for r in results if r.verdict == "inconclusive"]
     for r in inconclusive:
@@ -83,7 +83,7 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
     table.add_row("0", "initial state", _fmt(trace.initial))
     before = trace.initial
     for i, st in enumerate(trace.steps, start=1):
-        changes = "\n".join(f"{p}: {_fmt(a)} -> {_fmt(b)}" for p, a, b in diff(before, st.state))
+        changes = "\n".join(describe_change(p, a, b) for p, a, b in diff(before, st.state))
         label = st.label() + (f"  [fault: {st.fault}]" if st.fault else "")
         if trace.loop_start is not None and i == trace.loop_start + 1:
             label = "loop starts here\n" + label

@@ -72,6 +72,22 @@ def diff(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     return changes
 
 
+def describe_change(path: str, old: Any, new: Any, arrow: str = "->") -> str:
+    """One changed field as text; set-like lists show what was added and removed."""
+    if isinstance(old, list) and isinstance(new, list):
+        added = [x for x in new if x not in old]
+        removed = [x for x in old if x not in new]
+        if len(added) + len(removed) < len(old) + len(new):
+            return f"{path}: " + " ".join(
+                [f"+{_compact(x)}" for x in added] + [f"-{_compact(x)}" for x in removed]
+            )
+    return f"{path}: {_compact(old)} {arrow} {_compact(new)}"
+
+
+def _compact(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
 def _diff(path: str, a: Any, b: Any, out: list) -> None:
     if a == b:
         return

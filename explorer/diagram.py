@@ -1,0 +1,95 @@
+"""Traces as Mermaid sequence diagrams, for reviewers (GitHub and GitLab render them).
+
+Lanes are the actors a trace names: the first argument of a step that looks
+like a participant (``client=0`` -> lane ``client 0``), one lane for the
+environment (faults, ticks), and one for steps without arguments.  A step whose
+argument is a message with a sender and a receiver is drawn as an arrow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from explorer.state import describe_change, diff
+from explorer.verdict import Trace
+
+SENDER_KEYS = ("src", "sender", "from", "frm")
+RECEIVER_KEYS = ("dst", "receiver", "to")
+ENVIRONMENT = "environment"
+SYSTEM = "system"
+
+
+def _lane_id(label: str) -> str:
+    return re.sub(r"\W", "_", label)
+
+
+def _endpoints(args: dict[str, Any]) -> tuple[str, str] | None:
+    for value in args.values():
+        if isinstance(value, dict):
+            src = next((value[k] for k in SENDER_KEYS if k in value), None)
+            dst = next((value[k] for k in RECEIVER_KEYS if k in value), None)
+            if src is not None and dst is not None:
+                return str(src), str(dst)
+    return None
+
+
+def _actor(action: str, args: dict[str, Any]) -> str | None:
+    """The lane of a step: ``rm_prepare(rm=0)`` -> ``rm 0``; ``tm_rcv_prepared(rm=0)`` -> ``tm``."""
+    role = action.split("_", 1)[0] if "_" in action else None
+    for name, value in args.items():
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            if role is None or role == name or role not in _ROLE_PREFIXES:
+                return f"{name} {value}"
+            return role
+    return role if role in _ROLE_PREFIXES else None
+
+
+# action-name prefixes that name a role rather than a verb
+_ROLE_PREFIXES = {"tm", "rm", "tc", "coordinator", "participant", "client", "server", "store",
+                  "node", "replica", "primary", "leader", "worker", "db", "redis", "zk", "resource"}
+
+
+def _text(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    # Mermaid treats ; and # specially inside messages
+    return text.replace(";", ",").replace("#", "no.")
+
+
+def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
+    """The trace as a Mermaid ``sequenceDiagram`` (one note or arrow per step)."""
+    lanes: dict[str, str] = {}
+    body: list[str] = []
+
+    def lane(label: str) -> str:
+        if label not in lanes:
+            lanes[label] = _lane_id(label)
+        return lanes[label]
+
+    before = trace.initial
+    for i, st in enumerate(trace.steps, start=1):
+        changes = [_text(describe_change(p, a, b, "→")) for p, a, b in diff(before, st.state)]
+        if len(changes) > max_changes:
+            changes = changes[:max_changes] + [f"… {len(changes) - max_changes} more"]
+        label = f"{i}. {_text(st.label())}"
+        if trace.loop_start is not None and i == trace.loop_start + 1:
+            body.append("    rect rgb(255, 245, 220)")
+            body.append(f"    Note over {lane(SYSTEM)}: loop starts (repeats forever)")
+        ends = _endpoints(st.args)
+        if ends is not None:
+            src, dst = ends
+            body.append(f"    {lane(src)}->>{lane(dst)}: {label}")
+        else:
+            who = ENVIRONMENT if st.fault else (_actor(st.action, st.args) or SYSTEM)
+            body.append(f"    Note over {lane(who)}: {label}")
+        if changes:
+            where = lane(ends[1]) if ends else lane(who)
+            body.append(f"    Note right of {where}: {'<br/>'.join(changes)}")
+        before = st.state
+    if trace.loop_start is not None and trace.steps:
+        body.append("    end")
+    body.append(f"    Note over {lane(SYSTEM)}: {_text(trace.message)}")
+    header = ["sequenceDiagram", f"    title {trace.model}: {trace.property}"]
+    header += [f"    participant {lid} as {label}" for label, lid in lanes.items()]
+    return "\n".join(header + body) + "\n"
