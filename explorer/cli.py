@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="report states without successors (default: as the model says)")
     dl.add_argument("--no-deadlock", dest="deadlock", action="store_false")
     chk.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    chk.add_argument("--junit", metavar="FILE", help="also write the verdicts as JUnit XML")
     chk.add_argument("--save-traces", metavar="DIR", default="traces",
                      help="where counterexample traces are written (default: ./traces)")
 
@@ -214,6 +215,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for r in results:
         if r.trace is not None:
             r.trace_file = str(tracefile.save(r.trace, save_dir / tracefile.file_name(r.model, r.property)))
+    if args.junit:
+        from explorer.junit import write_junit
+
+        write_junit(results, args.junit)
     if args.json:
         print(results_json(results))
     else:

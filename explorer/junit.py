@@ -1,0 +1,40 @@
+"""Verdicts as JUnit XML, so CI systems show one test case per (model, property)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from explorer.verdict import Result
+
+
+def write_junit(results: list[Result], path: str | Path) -> Path:
+    """Write one ``<testsuite>`` per model; a verdict other than the expected one is a failure."""
+    suites = ET.Element("testsuites", name="distcheck")
+    by_model: dict[str, list[Result]] = {}
+    for r in results:
+        by_model.setdefault(r.model, []).append(r)
+    for model, group in by_model.items():
+        failures = sum(1 for r in group if not r.as_expected)
+        suite = ET.SubElement(
+            suites, "testsuite", name=model, tests=str(len(group)), failures=str(failures),
+            time=f"{max(r.stats.seconds for r in group):.3f}",
+        )
+        for r in group:
+            case = ET.SubElement(
+                suite, "testcase", classname=model, name=r.property, time=f"{r.stats.seconds:.3f}"
+            )
+            summary = (
+                f"{r.engine}: expected {r.expected}, verdict {r.verdict}; "
+                f"{r.stats.distinct_states} distinct states, depth {r.stats.depth}; {r.reason}"
+            )
+            if r.trace_file:
+                summary += f"; trace {r.trace_file} ({len(r.trace or [])} steps)"
+            if r.as_expected:
+                ET.SubElement(case, "system-out").text = summary
+            else:
+                ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = summary
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    return path
