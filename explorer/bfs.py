@@ -71,42 +71,34 @@ def explore(
 
     start = time.perf_counter()
     stats = Stats()
-    generated_inits = list(model.init())
     inits = model.initial_states()
     parent: dict[Any, Any] = dict.fromkeys(inits)
-    stats.total_states = len(generated_inits)
+    stats.total_states = len(list(model.init()))  # generated, so duplicates count
     stats.depth = 1
     result = Exploration(stats=stats, cut=None, parent=parent)
     violations, witnesses = result.violations, result.witnesses
 
-    def judge_state(s: Any) -> None:
-        nonlocal undecided, invariants, wanted
-        if invariants:
-            failed = [name for name, check in invariants if not _holds(model, name, check, s)]
-            if failed:
-                for name in failed:
-                    violations[name] = (s, None, None)
-                invariants = [(n, c) for n, c in invariants if n not in failed]
-                undecided -= len(failed)
-        if wanted:
-            hit = [name for name, check in wanted if _holds(model, name, check, s)]
-            if hit:
-                for name in hit:
-                    witnesses[name] = s
-                wanted = [(n, c) for n, c in wanted if n not in hit]
-                undecided -= len(hit)
+    invariants, wanted = _judge_initial(model, inits, invariants, wanted, violations, witnesses)
+    undecided -= len(violations) + len(witnesses)
 
-    for s in inits:
-        judge_state(s)
-
-    actions = model.actions
+    # Hot loop.  Everything it touches is a local; properties are called
+    # directly (a failure is re-diagnosed afterwards by _explain_failure, so no
+    # per-call bookkeeping is needed), and judging a new state costs one test
+    # when there is nothing left to judge.
+    plan = [(a, a.call, a.static_args) for a in model.actions]
+    fixed = all(static is not None for _, _, static in plan)
+    static_calls = _calls(plan, None) if fixed else []
+    judging = bool(invariants or wanted)
     frontier = inits
+    total = stats.total_states
     max_states = bounds.max_states
     max_depth = bounds.max_depth
     deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
     next_report = start + 1.0
     expanded = 0
-    a = args = None
+    a: Any = None
+    args: Any = None
+    s: Any = None
 
     while frontier and not (stop_when_decided and undecided <= 0):
         if max_depth is not None and stats.depth >= max_depth:
@@ -114,49 +106,64 @@ def explore(
                 result.cut = f"max-depth={max_depth} reached"
             break
         next_frontier: list[Any] = []
-        total = stats.total_states
-        for s in frontier:
-            successors = 0
-            try:
-                for a in actions:
-                    call = a.call
-                    for args in a.static_args if a.static_args is not None else a.arguments(s):
+        push = next_frontier.append
+        try:
+            for s in frontier:
+                before = total
+                for a, call, args, arity, x, y in static_calls if fixed else _calls(plan, s):
+                    # call(s, *args) costs twice a plain call: spell out the usual arities
+                    if arity == 1:
+                        t = call(s, x)
+                    elif arity == 0:
+                        t = call(s)
+                    elif arity == 2:
+                        t = call(s, x, y)
+                    else:
                         t = call(s, *args)
-                        if t is None:
-                            continue
-                        successors += 1
-                        if t not in parent:
-                            parent[t] = s
-                            next_frontier.append(t)
-                            if invariants or wanted:
-                                judge_state(t)
-                        if action_props:
-                            step = a.step(args)
-                            for name, check in action_props:
-                                if not _holds(model, name, check, s, step, t):
-                                    violations[name] = (t, s, step)
+                    if t is None:
+                        continue
+                    total += 1
+                    if t not in parent:
+                        parent[t] = s
+                        push(t)
+                        if judging:
+                            for name, check in invariants:
+                                if not check(t):
+                                    violations[name] = (t, None, None)
+                                    invariants = [i for i in invariants if i[0] != name]
                                     undecided -= 1
-                            action_props = [(n, c) for n, c in action_props if n not in violations]
-            except ModelError:
-                raise
-            except Exception as exc:
-                raise _explain_failure(model, s, a, args, exc) from exc
-            total += successors
-            if successors == 0 and deadlock_on and result.deadlock is None:
-                result.deadlock = s
-                undecided -= 1
-            expanded += 1
-            if expanded & 255 == 0:
-                now = time.perf_counter()
-                if progress is not None and now >= next_report:
-                    progress(len(parent), total, stats.depth, len(next_frontier), now - start)
-                    next_report = now + 1.0
-                if deadline is not None and now >= deadline:
-                    result.cut = f"max-seconds={bounds.max_seconds:g} reached"
-                if max_states is not None and len(parent) >= max_states:
-                    result.cut = f"max-states={max_states} reached"
-                if result.cut:
-                    break
+                            for name, check in wanted:
+                                if check(t):
+                                    witnesses[name] = t
+                                    wanted = [w for w in wanted if w[0] != name]
+                                    undecided -= 1
+                            judging = bool(invariants or wanted)
+                    if action_props:
+                        step = a.step(args)
+                        for name, check in action_props:
+                            if not check(s, step, t):
+                                violations[name] = (t, s, step)
+                                action_props = [p for p in action_props if p[0] != name]
+                                undecided -= 1
+                if total == before and deadlock_on and result.deadlock is None:
+                    result.deadlock = s
+                    undecided -= 1
+                expanded += 1
+                if expanded & 255 == 0:
+                    now = time.perf_counter()
+                    if progress is not None and now >= next_report:
+                        progress(len(parent), total, stats.depth, len(next_frontier), now - start)
+                        next_report = now + 1.0
+                    if deadline is not None and now >= deadline:
+                        result.cut = f"max-seconds={bounds.max_seconds:g} reached"
+                    if max_states is not None and len(parent) >= max_states:
+                        result.cut = f"max-states={max_states} reached"
+                    if result.cut:
+                        break
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise _explain_failure(model, props, s, a, args, exc) from exc
         stats.total_states = total
         if result.cut:
             break
@@ -174,6 +181,45 @@ def explore(
     return result
 
 
+Checks = list[tuple[str, Callable[..., Any]]]
+
+
+def _calls(plan: list[tuple[Any, Any, Any]], s: Any) -> list[tuple[Any, ...]]:
+    """Every call to make in state ``s`` (``None``: the static ones), in declaration order.
+
+    Entries are ``(action, bound method, args, len(args), args[0], args[1])``.
+    """
+    out = []
+    for a, call, static in plan:
+        for args in static if static is not None else a.arguments(s):
+            args = tuple(args)
+            n = len(args)
+            out.append((a, call, args, n, args[0] if n else None, args[1] if n > 1 else None))
+    return out
+
+
+def _judge_initial(
+    model: Model,
+    inits: list[Any],
+    invariants: Checks,
+    wanted: Checks,
+    violations: dict[str, Any],
+    witnesses: dict[str, Any],
+) -> tuple[Checks, Checks]:
+    """Check the initial states; return the invariants and wishes still undecided."""
+    for s in inits:
+        for name, check in invariants:
+            if name not in violations and not _holds(model, name, check, s):
+                violations[name] = (s, None, None)
+        for name, check in wanted:
+            if name not in witnesses and _holds(model, name, check, s):
+                witnesses[name] = s
+    return (
+        [i for i in invariants if i[0] not in violations],
+        [w for w in wanted if w[0] not in witnesses],
+    )
+
+
 def _holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
     try:
         return bool(check(*args))
@@ -188,23 +234,46 @@ def _has_new_successor(model: Model, frontier: list[Any], parent: dict[Any, Any]
     return any(t not in parent for s in frontier for _, _, t in model.transitions(s))
 
 
-def _explain_failure(model: Model, s: Any, a: Any, args: Any, exc: Exception) -> ModelError:
-    if a is not None:
+def _explain_failure(
+    model: Model, props: list[BoundProperty], s: Any, a: Any, args: Any, exc: Exception
+) -> ModelError:
+    """Re-run what failed in state ``s`` to say which action or property broke, and how.
+
+    The hot loop keeps no record of what it was doing beyond its loop
+    variables, so the failing call is found again here (models are
+    deterministic: the same call fails the same way).
+    """
+    choices: dict[str, list[Any]] = {}
+    for action_ in model.actions:
         try:
-            t = a.call(s, *args)
+            choices[action_.name] = [tuple(c) for c in action_.arguments(s)]
         except Exception as again:
-            step = a.step(args)
             return ModelError(
-                f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
-                f"in state {s!r}"[:600]
+                f"model {model.id}: the argument domain of action {action_.name} raised "
+                f"{type(again).__name__}: {again} in state {s!r}"[:600]
             )
-        try:
-            hash(t)
-        except TypeError as bad:
-            return ModelError(
-                f"model {model.id}: action {a.step(args)} produced an unhashable state ({bad}); "
-                f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
-            )
+    if a is None or args not in choices.get(a.name, ()):
+        return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
+    step = a.step(args)
+    try:
+        t = a.call(s, *args)
+    except Exception as again:
+        return ModelError(
+            f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
+            f"in state {s!r}"[:600]
+        )
+    try:
+        hash(t)
+    except TypeError as bad:
+        return ModelError(
+            f"model {model.id}: action {step} produced an unhashable state ({bad}); "
+            f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
+        )
+    for p in props:
+        if p.kind in ("invariant", "sometimes"):
+            _holds(model, p.name, p.check, t)  # raises the property's ModelError
+        elif p.kind == "action":
+            _holds(model, p.name, p.check, s, step, t)
     return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
 
 

@@ -38,10 +38,15 @@ Runner = Callable[[Model, list[BoundProperty], Options], list[Result]]
 #: engine name -> "module:function" checking the safety kinds
 SAFETY_ENGINES: dict[str, str] = {
     "bfs": "explorer.checker:run_bfs",
+    "simulate": "explorer.simulate:run",
+    "hypothesis": "explorer.hypothesis_bridge:run",
 }
 
 #: property kind -> "module:function" for kinds the safety engines do not handle
 KIND_RUNNERS: dict[str, str] = {}
+KIND_RUNNERS["proof"] = "explorer.z3prove:run"
+KIND_RUNNERS["measure"] = "explorer.measure:run"
+KIND_RUNNERS["liveness"] = "explorer.liveness:run"
 
 
 def run_bfs(model: Model, props: list[BoundProperty], options: Options) -> list[Result]:

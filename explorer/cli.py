@@ -77,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--max-depth", type=_count, metavar="N")
     chk.add_argument("--max-seconds", type=_seconds, metavar="S")
     chk.add_argument("--seed", type=_integer, default=0, help="seed for random engines")
-    chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate)")
-    chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate)")
+    chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate) or examples (hypothesis)")
+    chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate) or per example (hypothesis)")
     dl = chk.add_mutually_exclusive_group()
     dl.add_argument("--deadlock", dest="deadlock", action="store_true", default=None,
                     help="report states without successors (default: as the model says)")
@@ -93,6 +93,37 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
     rep.add_argument("--mermaid", metavar="FILE",
                      help="also write the trace as a Mermaid sequence diagram (.md or .mmd)")
+    mini = sub.add_parser("minimize", help="shrink a saved trace to fewer steps, faults and "
+                          "nodes that still violate its property")
+    mini.add_argument("file", metavar="FILE")
+    mini.add_argument("--output", "-o", metavar="FILE2",
+                      help="where to write the result (default: FILE with .min.json)")
+    mini.add_argument("--in-place", action="store_true", help="overwrite FILE")
+    mini.add_argument("--json", action="store_true", help="print the figures as JSON")
+    prv = sub.add_parser("prove", help="prove a model's Z3 properties for all values "
+                         "(exit 0 all proved, 1 one refuted or undecided)")
+    prv.add_argument("models", nargs="+", metavar="MODEL", help="model ids or id prefixes")
+    prv.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="set a model parameter (repeatable)")
+    prv.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
+                     help="solver time limit per query in seconds (default: 30)")
+    prv.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    prv.add_argument("--save-traces", metavar="DIR", default="traces",
+                     help="where refutations are written as one-step traces (default: ./traces)")
+    gra = sub.add_parser("graph", help="export a model's reachable state graph (DOT, GraphML, "
+                         "JSON); small DOT graphs are also drawn as SVG when graphviz is installed")
+    gra.add_argument("model", metavar="MODEL", help="one model id")
+    gra.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="set a model parameter (repeatable)")
+    gra.add_argument("--format", choices=["dot", "graphml", "json"], default=None,
+                     help="default: from the --output suffix (.dot/.gv, .graphml, .json), else dot")
+    gra.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    gra.add_argument("--max-states", type=_count, metavar="N",
+                     help="refuse graphs larger than this (default: 5000)")
+    fam = sub.add_parser("report", help="check a family's models and write its Markdown page "
+                         "(exit 0 all as expected, 1 a verdict differs)")
+    fam.add_argument("family", metavar="FAMILY", help="a family (model id prefix), e.g. locks")
+    fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     return parser
 
 
@@ -103,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         "list": cmd_list,
         "check": cmd_check,
         "replay": cmd_replay,
+        "minimize": cmd_minimize,
+        "prove": cmd_prove,
+        "report": cmd_report,
+        "graph": cmd_graph,
     }
     try:
         return handlers[args.command](args)
@@ -149,10 +184,7 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list
     for name, _ in raw_params:
         if not any(name in cls.params() for cls in classes):
             if len(classes) == 1:
-                known = ", ".join(classes[0].params()) or "none"
-                raise BadInput(
-                    f"model {classes[0].id} has no parameter {name!r}; its parameters are: {known}"
-                )
+                raise classes[0].unknown_parameter(name)
             raise BadInput(f"no selected model has a parameter {name!r}; see 'distcheck list'")
     models = []
     for cls in classes:
@@ -255,5 +287,65 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK if rep.reproduced else EXIT_DIFFERS
 
 
-if __name__ == "__main__":  # pragma: no cover
+# --------------------------------------------------------------------------- minimize
+
+
+def cmd_minimize(args: argparse.Namespace) -> int:
+    from explorer.minimize import run_cli
+
+    return run_cli(args.file, args.output, args.in_place, args.json)
+
+
+# --------------------------------------------------------------------------- prove
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from explorer import tracefile
+    from explorer.report import results_json
+    from explorer.z3prove import print_proofs, prove_models
+
+    if args.timeout == float("inf"):
+        raise BadInput("--timeout inf is not a time limit; give a finite number of seconds")
+    results = prove_models(instantiate_all(args.models, args.param), args.timeout)
+    for r in results:
+        if r.trace is not None:
+            path = Path(args.save_traces) / tracefile.file_name(r.model, r.property)
+            r.trace_file = str(tracefile.save(r.trace, path))
+    if args.json:
+        print(results_json(results))
+    else:
+        print_proofs(results)
+    return EXIT_OK if all(r.verdict in ("holds", "reported") for r in results) else EXIT_DIFFERS
+
+
+# --------------------------------------------------------------------------- graph
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from explorer.graph import run_cli
+
+    models = instantiate_all([args.model], args.param)
+    if len(models) != 1:
+        raise BadInput(f"{args.model!r} names {len(models)} models; 'distcheck graph' takes one "
+                       "model id (see 'distcheck list')")
+    return run_cli(models[0], args.format, args.output, args.max_states)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from explorer.familypage import write
+
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        raise BadInput(f"--output {output} is a directory; give a file name such as README.md")
+    text, results = write(args.family, output)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+  # pragma: no cover
     sys.exit(main())

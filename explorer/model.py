@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from explorer.errors import BadInput, ModelError
 from explorer.state import ordered, to_json
 
-EXPECTATIONS = ("holds", "violated")
+EXPECTATIONS = ("holds", "violated", "reported")  # "reported": a measured figure (explorer.measure)
 
 #: The fault vocabulary shared by every model (see DESIGN.md, "Faults").
 FAULT_KINDS = (
@@ -322,10 +322,7 @@ class Model:
         declared = self.params()
         for name, value in params.items():
             if name not in declared:
-                known = ", ".join(declared) or "none"
-                raise BadInput(
-                    f"model {self.id} has no parameter {name!r}; its parameters are: {known}"
-                )
+                raise self.unknown_parameter(name)
             setattr(self, name, declared[name].validate(value))
         for name, p in declared.items():
             if name not in params:
@@ -374,6 +371,29 @@ class Model:
                 elif name in found and not isinstance(value, kind):
                     del found[name]
         return found
+
+    @classmethod
+    def admitted_faults(cls) -> list[str]:
+        """The faults this model admits, as error messages name them.
+
+        The kinds of its ``@fault`` actions, unless its ``faults`` declaration
+        (``explorer.faults.Faults``) lists them with their budgets.
+        """
+        declared = getattr(cls, "faults", None)
+        if hasattr(declared, "admitted"):
+            return declared.admitted()
+        kinds = {a.fault for a in cls._declared(Action).values() if a.fault}
+        return [k for k in FAULT_KINDS if k in kinds]
+
+    @classmethod
+    def unknown_parameter(cls, name: str) -> BadInput:
+        """The error for a parameter ``name`` the model does not declare."""
+        known = ", ".join(cls.params()) or "none"
+        message = f"model {cls.id} has no parameter {name!r}; its parameters are: {known}"
+        faults = cls.admitted_faults()
+        if faults:
+            message += f"; it admits the faults: {', '.join(faults)}"
+        return BadInput(message)
 
     @classmethod
     def family(cls) -> str:

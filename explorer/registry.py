@@ -37,9 +37,12 @@ def select(names: list[str]) -> list[type[Model]]:
     A name that is a model id selects that model alone; a name that is only a
     prefix of ids (``transactions``) selects every model under it.
     """
-    models = all_models()
     if not names:
-        return list(models.values())
+        return list(all_models().values())
+    fast = [_by_module(name) for name in names]
+    if all(fast):
+        return list({m.id: m for m in fast if m is not None}.values())
+    models = all_models()
     chosen: dict[str, type[Model]] = {}
     for name in names:
         if name in models:
@@ -56,7 +59,30 @@ def select(names: list[str]) -> list[type[Model]]:
     return list(chosen.values())
 
 
+def _by_module(model_id: str) -> type[Model] | None:
+    """The model with this id if the module its id names defines it."""
+    parts = model_id.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            module = importlib.import_module("models." + ".".join(parts[:end]))
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Model) and value.id == model_id:
+                return value
+    return None
+
+
 def get(model_id: str) -> type[Model]:
+    """The model with this id, importing only its module when the id names it.
+
+    Ids follow module paths (``ids.snowflake.wide`` lives in
+    ``models/ids/snowflake.py``), so ``replay`` and ``prove`` need not import
+    every model; anything else falls back to the full scan.
+    """
+    found = _by_module(model_id)
+    if found is not None:
+        return found
     models = all_models()
     if model_id not in models:
         raise BadInput(f"unknown model {model_id!r}; run 'distcheck list' to see the model ids")

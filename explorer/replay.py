@@ -26,6 +26,29 @@ FinalCheck = Callable[[Model, BoundProperty, Trace, list[Any], list[Step]], str 
 FINAL_CHECKS: dict[str, FinalCheck] = {}
 
 
+def _proof_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+                 steps: list[Step]) -> str | None:
+    from explorer.z3prove import final_check  # lazily: z3 is slow to import
+
+    return final_check(model, prop, trace, states, steps)
+
+
+FINAL_CHECKS["proof"] = _proof_check
+
+
+def _liveness_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+                    steps: list[Step]) -> str | None:
+    from explorer.liveness import final_check  # lazily: replay needs no engine loaded
+
+    return final_check(model, prop, trace, states, steps)
+
+
+FINAL_CHECKS["liveness"] = _liveness_check
+#: kinds whose traces hold a solver's concrete values, not an execution of the
+#: model's actions: replay skips the step loop and FINAL_CHECKS re-checks them
+VALUE_TRACE_KINDS: set[str] = {"proof"}
+
+
 @dataclass
 class Replay:
     """What happened when a trace was re-executed."""
@@ -70,6 +93,14 @@ def replay(trace: Trace) -> Replay:
     """Re-execute ``trace``; the result says whether it still reproduces and where it breaks."""
     model = instantiate(trace)
     out = Replay(trace, model)
+    if trace.kind in VALUE_TRACE_KINDS:
+        prop = model.property_named(trace.property)
+        if prop is None or prop.kind != trace.kind:
+            out.problem = f"model {model.id} has no {trace.kind} {trace.property!r} any more"
+        else:
+            out.problem = FINAL_CHECKS[trace.kind](model, prop, trace, [], [])
+        out.failed_step = None if out.problem is None else len(trace.steps)
+        return out
     want = canonical_text(trace.initial)
     start = next(
         (s for s in model.initial_states() if canonical_text(model.describe(s)) == want), None

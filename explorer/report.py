@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -25,7 +26,7 @@ def console(file: IO[str] | None = None) -> Console:
 
 def _verdict_text(r: Result) -> Text:
     style = "green" if r.as_expected else "bold red"
-    return Text(r.verdict if r.as_expected else f"{r.verdict} (!)", style=style)
+    return Text(r.shown_verdict if r.as_expected else f"{r.verdict} (!)", style=style)
 
 
 def verdict_table(results: list[Result]) -> Table:
@@ -38,10 +39,15 @@ def verdict_table(results: list[Result]) -> Table:
     ]:
         table.add_column(col, justify=justify, no_wrap=col in ("model", "property"))  # type: ignore[arg-type]
     for r in results:
-        trace = f"{len(r.trace)} steps" if r.trace is not None else ""
+        trace = ""
+        if r.trace is not None:
+            trace = f"{len(r.trace)} step" + ("" if len(r.trace) == 1 else "s")
+        explored = r.stats.total_states > 0  # proofs and computed figures explore no states
         table.add_row(
             r.model, r.property, ",".join(r.claims), r.engine, r.expected, _verdict_text(r),
-            f"{r.stats.distinct_states:,}", f"{r.stats.total_states:,}", str(r.stats.depth),
+            f"{r.stats.distinct_states:,}" if explored else "-",
+            f"{r.stats.total_states:,}" if explored else "-",
+            str(r.stats.depth) if explored else "-",
             f"{r.stats.seconds:.2f}", trace,
         )
     return table
@@ -56,13 +62,16 @@ def print_results(results: list[Result], file: IO[str] | None = None) -> None:
     differ = [r for r in results if not r.as_expected]
     inconclusive = [r for r in results if r.verdict == "inconclusive"]
     for r in inconclusive:
-        c.print(f"[yellow]inconclusive[/]: {r.model} {r.property}: {r.reason}")
+        c.print(f"[yellow]inconclusive[/]: {r.model} {r.property}: {escape(r.reason)}")
     if differ:
         c.print(f"[bold red]{len(differ)} of {len(results)} verdicts differ from the expected ones[/]")
         for r in differ:
-            c.print(f"  {r.model} {r.property}: expected {r.expected}, got {r.verdict}: {r.reason}")
+            c.print(f"  {r.model} {r.property}: expected {r.expected}, got {r.verdict}: {escape(r.reason)}")
     else:
-        c.print(f"[green]all {len(results)} verdicts as expected[/]")
+        accepted = sum(1 for r in results if r.accepted_inconclusive)
+        note = (f" ({accepted} inconclusive from a sampling engine accepted: it cannot prove holds)"
+                if accepted else "")
+        c.print(f"[green]all {len(results)} verdicts as expected{note}[/]")
 
 
 def results_json(results: list[Result]) -> str:
@@ -80,28 +89,37 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("changes", overflow="fold")
-    table.add_row("0", "initial state", _fmt(trace.initial))
+    table.add_row("0", "initial state", Text(_fmt(trace.initial)))
     before = trace.initial
     for i, st in enumerate(trace.steps, start=1):
         changes = "\n".join(describe_change(p, a, b) for p, a, b in diff(before, st.state))
         label = st.label() + (f"  [fault: {st.fault}]" if st.fault else "")
         if trace.loop_start is not None and i == trace.loop_start + 1:
-            label = "loop starts here\n" + label
+            label = f"loop starts here (at state {trace.loop_start})\n" + label
         marker = str(i)
         if replayed is not None and replayed.failed_step == i:
             marker += " X"
-        table.add_row(marker, label, changes or "(no change: stutter)")
+        # Text(): a label such as "[fault: crash]" is not rich markup
+        table.add_row(marker, Text(label), Text(changes or "(state unchanged)"))
         before = st.state
+    if trace.loop_start is not None:
+        if trace.loop_start == len(trace.steps):
+            table.add_row("", "stops here forever", "no step is enabled (a dead end)")
+        else:
+            table.add_row("", f"back to state {trace.loop_start}",
+                          f"steps {trace.loop_start + 1}..{len(trace.steps)} repeat forever")
     return table
 
 
 def print_replay(rep: Replay, file: IO[str] | None = None) -> None:
     c = console(file)
     c.print(step_table(rep.trace, rep))
-    c.print(f"property: {rep.trace.property} -- {rep.trace.message}")
+    c.print(f"property: {rep.trace.property} -- {escape(rep.trace.message)}")
     if rep.reproduced:
+        outcome = (f"{rep.trace.property} fails at its end" if rep.trace.loop_start is None else
+                   f"the lasso still violates {rep.trace.property} under the model's fairness")
         c.print(f"[green]reproduced[/]: the {len(rep.trace)}-step trace replays exactly against "
-                f"the current model and {rep.trace.property} fails at its end")
+                f"the current model and {outcome}")
     else:
         where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
-        c.print(f"[bold red]stale trace[/]: {where}: {rep.problem}")
+        c.print(f"[bold red]stale trace[/]: {where}: {escape(rep.problem or '')}")

@@ -20,6 +20,7 @@ def save(trace: Trace, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".trace-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; traces are shared artefacts
     os.replace(tmp, path)
     return path
 

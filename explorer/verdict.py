@@ -146,10 +146,37 @@ class Result:
     trace_file: str | None = None
     claims: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    #: set by sampling engines (simulate, hypothesis), which can never prove ``holds``
+    sampled: bool = False
 
     @property
     def as_expected(self) -> bool:
-        return self.verdict == self.expected
+        """The verdict is the expected one, or the best a sampling engine can give.
+
+        Rule for sampled results: an ``inconclusive`` invariant, action property
+        or deadlock check (no counterexample within the budget) counts as
+        expected when ``holds`` is expected -- a sample cannot do better.  The
+        table says so explicitly (:attr:`shown_verdict`).  A ``sometimes``
+        property not reached, or a violation expected but not found, still
+        differs.
+        """
+        return self.verdict == self.expected or self.accepted_inconclusive
+
+    @property
+    def accepted_inconclusive(self) -> bool:
+        return (
+            self.sampled
+            and self.verdict == INCONCLUSIVE
+            and self.expected == HOLDS
+            and self.kind != "sometimes"
+        )
+
+    @property
+    def shown_verdict(self) -> str:
+        """The verdict as the table prints it, naming the sampled-inconclusive rule."""
+        if self.accepted_inconclusive:
+            return f"{INCONCLUSIVE} (sampled, no counterexample)"
+        return self.verdict
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -162,6 +189,7 @@ class Result:
             "expected": self.expected,
             "verdict": self.verdict,
             "as_expected": self.as_expected,
+            "sampled": self.sampled,
             "reason": self.reason,
             "trace_file": self.trace_file,
             "trace_length": len(self.trace) if self.trace is not None else None,

@@ -1,0 +1,210 @@
+"""Declaring the faults a model admits, with their budgets, in one line.
+
+The shared convention (every fault a ``@fault(kind)`` action, budgets as
+Params named by the kind's plural, the remaining budget in the state as
+``<plural>_left``, time as ``now`` bounded by ``horizon``) is made short by
+a class attribute::
+
+    class SetNxPx(Model):
+        faults = Faults(pause=1, tick=3)   # Params pauses=1 and horizon=3; resume admitted too
+
+        def init(self):
+            yield State(..., now=0, **self.faults.initial())     # pauses_left=self.pauses
+
+        @fault("pause", client="clients")
+        def pause(self, s, client):
+            if s.pc[client] == "holding":
+                return self.faults.spend(s._replace(paused=...), "pause")   # None at budget 0
+
+        @fault("tick")
+        def tick(self, s):
+            return self.faults.tick(s)                            # None once now == horizon
+
+A kind given an int gets a budget Param (``--param pauses=2``), a kind given
+``True`` is admitted without a budget, ``False`` excludes it.  Admitting a
+fault admits its companion (crash -> restart, pause -> resume, partition ->
+heal) unless the companion is given explicitly (``restart=False`` for
+crash-stop).  ``tick=N`` declares the horizon: Param ``horizon`` with default N.
+
+Models that do not declare ``faults`` are unaffected, and models written in
+the plain convention stay valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from explorer.errors import BadInput, ModelError
+from explorer.model import FAULT_KINDS, Model, Param
+
+#: the budget Param of each fault kind (the convention: the kind's plural; ticks count to a horizon)
+BUDGET_PARAM: dict[str, str] = {
+    "crash": "crashes",
+    "restart": "restarts",
+    "drop": "drops",
+    "duplicate": "duplicates",
+    "partition": "partitions",
+    "heal": "heals",
+    "pause": "pauses",
+    "resume": "resumes",
+    "clock_jump": "clock_jumps",
+    "expire": "expiries",
+    "tick": "horizon",
+}
+
+#: the fault that undoes another, admitted along with it unless declared otherwise
+COMPANION: dict[str, str] = {"crash": "restart", "pause": "resume", "partition": "heal"}
+
+
+def left_field(kind: str) -> str:
+    """The state field holding the remaining budget of ``kind`` (``pauses_left``)."""
+    return BUDGET_PARAM[kind] + "_left"
+
+
+class Budget(Param):
+    """A fault budget: how many faults of one kind a behaviour may contain (an int >= 0)."""
+
+    def __init__(self, default: int, kind: str, declaration: Faults) -> None:
+        what = "ticks before time stops" if kind == "tick" else f"{kind} faults per behaviour"
+        super().__init__(default, at_least=0, doc=f"at most this many {what}")
+        self.kind = kind
+        self.declaration = declaration
+
+    def validate(self, value: Any) -> Any:
+        try:
+            return super().validate(value)
+        except BadInput as exc:
+            raise BadInput(
+                f"{exc} (the budget of {self.kind} faults); "
+                f"this model admits the faults: {', '.join(self.declaration.admitted())}"
+            ) from None
+
+
+class Faults:
+    """The faults a model admits and their default budgets (see the module docstring)."""
+
+    def __init__(self, **admitted: int | bool) -> None:
+        unknown = [k for k in admitted if k not in FAULT_KINDS]
+        if unknown:
+            raise ValueError(
+                f"Faults(): unknown fault kind {unknown[0]!r}; the vocabulary is "
+                f"{', '.join(FAULT_KINDS)}"
+            )
+        chosen: dict[str, int | bool] = {}
+        for kind, value in admitted.items():
+            if not isinstance(value, (bool, int)) or (not isinstance(value, bool) and value < 0):
+                raise ValueError(
+                    f"Faults(): {kind}={value!r}; give a budget (an int >= 0), True or False"
+                )
+            chosen[kind] = value
+        for kind, companion in COMPANION.items():
+            if chosen.get(kind) is not False and kind in chosen and companion not in chosen:
+                chosen[companion] = True
+        #: admitted kinds, in the vocabulary's order
+        self.kinds: tuple[str, ...] = tuple(
+            k for k in FAULT_KINDS if k in chosen and chosen[k] is not False
+        )
+        #: kind -> default budget, for the kinds that have one
+        self.budgets: dict[str, int] = {
+            k: int(v) for k, v in chosen.items() if not isinstance(v, bool) and k in self.kinds
+        }
+        self.params: dict[str, Budget] = {}
+        self.attribute = "faults"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = name
+        for kind, default in self.budgets.items():
+            pname = BUDGET_PARAM[kind]
+            mine = vars(owner).get(pname)
+            if isinstance(mine, Param):  # the model declared this budget itself
+                continue
+            budget = Budget(default, kind, self)
+            budget.__set_name__(owner, pname)
+            setattr(owner, pname, budget)
+            self.params[kind] = budget
+        # A variant that admits fewer faults than its parent drops the parent's budgets.
+        for kind, pname in BUDGET_PARAM.items():
+            if kind not in self.budgets and isinstance(getattr(owner, pname, None), Budget):
+                setattr(owner, pname, None)
+
+    def __get__(self, instance: Model | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        bound = BoundFaults(self, instance)
+        # a non-data descriptor: cached in the instance, later lookups skip this call
+        instance.__dict__[self.attribute] = bound
+        return bound
+
+    def admits(self, kind: str) -> bool:
+        return kind in self.kinds
+
+    def admitted(self) -> list[str]:
+        """The admitted faults for messages: ``pause (budget pauses)``, ``resume``."""
+        out = []
+        for kind in self.kinds:
+            if kind in self.budgets:
+                out.append(f"{kind} (until {BUDGET_PARAM[kind]})" if kind == "tick"
+                           else f"{kind} (budget {BUDGET_PARAM[kind]})")
+            else:
+                out.append(kind)
+        return out
+
+    def __repr__(self) -> str:
+        inner = ", ".join(
+            f"{k}={self.budgets[k]}" if k in self.budgets else f"{k}=True" for k in self.kinds
+        )
+        return f"Faults({inner})"
+
+
+class BoundFaults:
+    """A model instance's view of its fault declaration: budgets and state helpers."""
+
+    __slots__ = ("declaration", "model")
+
+    def __init__(self, declaration: Faults, model: Model) -> None:
+        self.declaration = declaration
+        self.model = model
+
+    def admits(self, kind: str) -> bool:
+        return kind in self.declaration.kinds
+
+    def budget(self, kind: str) -> int | None:
+        """The instance's budget for ``kind`` (its Param value); None when it has no budget."""
+        if kind not in self.declaration.budgets:
+            return None
+        return getattr(self.model, BUDGET_PARAM[kind])
+
+    def budgeted(self) -> tuple[str, ...]:
+        """Admitted kinds with a budget kept in the state (every budgeted kind but ``tick``)."""
+        return tuple(k for k in self.declaration.kinds if k in self.declaration.budgets and k != "tick")
+
+    def initial(self) -> dict[str, int]:
+        """The state fields holding full budgets: ``{"pauses_left": <pauses>}``."""
+        return {left_field(k): getattr(self.model, BUDGET_PARAM[k]) for k in self.budgeted()}
+
+    def left(self, s: Any, kind: str) -> int:
+        return getattr(s, left_field(kind))
+
+    def spend(self, s: Any, kind: str) -> Any:
+        """``s`` with one fault of ``kind`` spent, or None when its budget is used up."""
+        name = left_field(kind)
+        remaining = getattr(s, name)
+        if remaining <= 0:
+            return None
+        return _replace(s, **{name: remaining - 1})
+
+    def tick(self, s: Any, field: str = "now") -> Any:
+        """``s`` one tick later, or None once ``now`` has reached the horizon."""
+        now = getattr(s, field)
+        if now >= self.model.horizon:  # type: ignore[attr-defined]
+            return None
+        return _replace(s, **{field: now + 1})
+
+
+def _replace(s: Any, **changes: Any) -> Any:
+    if hasattr(s, "_replace"):
+        return s._replace(**changes)
+    if dataclasses.is_dataclass(s):
+        return dataclasses.replace(s, **changes)
+    raise ModelError(f"cannot update fields {sorted(changes)} of a {type(s).__name__} state")

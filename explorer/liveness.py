@@ -1,0 +1,720 @@
+"""Liveness under fairness: checked on the explored state graph with SCCs.
+
+Declaring properties
+--------------------
+A model declares liveness properties as class attributes next to its
+invariants; a predicate is a function ``(self, s) -> bool`` (a lambda is fine)
+or the name of a model method ``(s) -> bool``::
+
+    class Lock(Model):
+        weak_fair = ("all_protocol", "tick")   # protocol steps and time; never a crash
+        decided = eventually(lambda self, s: s.owner is not None,
+                             expect="violated", doc="Someone eventually gets the lock.")
+        freed = leads_to("held", "free")       # whenever held, eventually free
+        served = always_eventually("free")     # free infinitely often
+        no_spin = no_livelock("free")          # no fair cycle that never frees it
+
+        def held(self, s): return s.owner is not None
+        def free(self, s): return s.owner is None
+
+``eventually(Q)``: every behaviour reaches a Q-state.  ``leads_to(P, Q)``:
+whenever P holds, Q holds then or later.  ``always_eventually(Q)``: Q holds
+infinitely often.  ``no_livelock(Q)`` (Q is the model's *progress*
+predicate): no fair behaviour runs forever through a cycle without Q --
+behaviours that stop (deadlocks) are not livelocks; the safety engine's
+``deadlock`` check reports those, so the two are reported separately.  Each
+takes ``expect=``, ``doc=`` and ``claims=`` like the other property
+decorators.
+
+Behaviours and stuttering
+-------------------------
+A behaviour is a path from an initial state that is either infinite or ends in
+a *dead end* (a state with no successor), where it stays forever.  A state
+with a successor cannot stutter forever: the system as a whole always takes
+some step (in TLA+ terms every model implicitly has ``WF_vars(Next)``).  So
+without any declared fairness a violation needs a reachable cycle or dead end
+outside Q, and dead ends outside Q are always violations (no action is enabled
+there, so no fairness can forbid stopping).
+
+Fairness
+--------
+``weak_fair`` / ``strong_fair`` on the model name actions (or a fault kind,
+meaning every action of that kind); ``"all_protocol"`` means every action that
+is not a fault.  Fairness is per *instance*: each
+argument tuple of a named action is fair on its own (``rm_prepare(rm=0)`` and
+``rm_prepare(rm=1)`` separately, TLA+'s ``\\A rm: WF(RMPrepare(rm))``).
+
+* weakly fair instance A: a behaviour in which A is eventually enabled in
+  every state (continuously) must take A infinitely often;
+* strongly fair instance A: a behaviour in which A is enabled infinitely often
+  must take A infinitely often.
+
+Faults are never fair implicitly.  Destructive faults (crash, drop, duplicate,
+partition, pause, clock_jump) cannot be declared fair at all; the environment's
+recoveries and time (restart, resume, heal, tick, expire) may be named
+explicitly, because "time passes" and "a crashed node restarts" are
+assumptions a model states.
+
+Checking
+--------
+The reachable graph (``explorer/graph.py``) is built once per model.  For a
+property with "bad" states B (states outside Q) and start states (initial
+states for ``eventually``; P-states outside Q for ``leads_to``; every state
+outside Q otherwise), the region is every state reachable from a start state
+without leaving B.  A violation is a dead end in the region, or a *fair* cycle
+in it.  Fair cycles are found per strongly connected component C of the
+region (Emerson-Lei style): if a strongly fair instance is enabled somewhere in
+C but taken on no edge inside C, the states where it is enabled are removed
+and the rest split into components again; a component in which some weakly
+fair instance is enabled in every state and taken on no edge inside is
+rejected; a component that survives has a fair cycle (a tour of all its edges
+is fair).  The counterexample is a *lasso*: the shortest prefix (BFS) to the
+nearest such component or dead end, then a short cycle in the component that
+takes every fair instance it must (greedy BFS from obligation to obligation).
+In the trace, ``loop_start`` is the index of the state where the cycle starts;
+the steps after it return to that state.  A dead end gives ``loop_start`` =
+the number of steps (the behaviour stutters in the last state).
+
+When a bound cuts the graph, states not expanded are neither dead ends nor on
+cycles: a violation found is real, but "no violation" is ``inconclusive``.
+
+Results and replay
+------------------
+Results carry ``extra["lasso"]`` = ``"deadlock"`` (the behaviour stops) or
+``"livelock"`` (it cycles), and a ``leads_to`` whose P is never reachable
+holds with ``extra["vacuous"]`` and says so in its reason.  ``replay`` of a
+lasso (``FINAL_CHECKS["liveness"]`` = :func:`final_check`) re-executes the
+prefix and one round of the cycle, then confirms that the cycle returns to
+``loop_start`` (or that a dead end still has no successor), that Q is false
+where the form needs it (and P held before, for ``leads_to``), and that the
+cycle is still fair under the model's current fairness declarations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from explorer.errors import ModelError
+from explorer.graph import StateGraph, build
+from explorer.model import BoundProperty, Model, Property, Step
+from explorer.state import canonical_text
+from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
+
+ENGINE = "bfs-scc"
+KIND = "liveness"
+FORMS = ("eventually", "leads_to", "always_eventually", "no_livelock")
+
+#: fault kinds a model may declare fair explicitly (time and recovery, never damage)
+FAIRABLE_FAULTS = ("restart", "resume", "heal", "tick", "expire")
+ALL_PROTOCOL = "all_protocol"
+
+Predicate = Callable[[Any, Any], Any] | str
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class LivenessSpec:
+    """What a liveness Property carries in ``spec``: the form and its predicates."""
+
+    form: str
+    q: Predicate
+    p: Predicate | None = None
+
+    def describe(self) -> str:
+        q = _predicate_name(self.q)
+        if self.form == "leads_to":
+            return f"{_predicate_name(self.p, 'P')} leads to {q}"
+        return f"{self.form.replace('_', ' ')} {q}"
+
+
+def _predicate_name(pred: Predicate | None, role: str = "Q") -> str:
+    """How messages name a predicate: its method or function name, else its role (P or Q)."""
+    if isinstance(pred, str):
+        return pred
+    name = getattr(pred, "__name__", "<lambda>")
+    return role if name == "<lambda>" else name
+
+
+def _declare(form: str, q: Predicate, p: Predicate | None, expect: str, doc: str,
+             claims: Iterable[str]) -> Property:
+    for pred in (q, p):
+        if pred is not None and not (isinstance(pred, str) or callable(pred)):
+            raise TypeError(f"{form}: a predicate is a function (self, s) -> bool or a method name")
+    spec = LivenessSpec(form, q, p)
+    return Property(kind=KIND, fn=None, expect=expect, doc=doc or spec.describe(),
+                    claims=tuple(claims), spec=spec)
+
+
+def eventually(q: Predicate, *, expect: str = "holds", doc: str = "",
+               claims: Iterable[str] = ()) -> Property:
+    """Every fair behaviour reaches a state where ``q`` holds."""
+    return _declare("eventually", q, None, expect, doc, claims)
+
+
+def leads_to(p: Predicate, q: Predicate, *, expect: str = "holds", doc: str = "",
+             claims: Iterable[str] = ()) -> Property:
+    """Whenever ``p`` holds, ``q`` holds then or in a later state (``p ~> q``)."""
+    return _declare("leads_to", q, p, expect, doc, claims)
+
+
+def always_eventually(q: Predicate, *, expect: str = "holds", doc: str = "",
+                      claims: Iterable[str] = ()) -> Property:
+    """``q`` holds infinitely often on every fair behaviour (``[]<>q``)."""
+    return _declare("always_eventually", q, None, expect, doc, claims)
+
+
+def no_livelock(progress: Predicate, *, expect: str = "holds", doc: str = "",
+                claims: Iterable[str] = ()) -> Property:
+    """No fair infinite behaviour ends in a cycle where ``progress`` never holds.
+
+    Dead ends do not count (they are deadlocks: ``check_deadlock``).
+    """
+    return _declare("no_livelock", progress, None, expect, doc, claims)
+
+
+def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
+    if isinstance(pred, str):
+        method = getattr(model, pred, None)
+        if not callable(method):
+            raise ModelError(f"model {model.id}: liveness property {prop} names {pred!r}, "
+                             "which is not a method of the model")
+        return method
+    return lambda s: pred(model, s)
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Action names under weak and strong fairness (strong wins when named in both)."""
+
+    weak: frozenset[str] = frozenset()
+    strong: frozenset[str] = frozenset()
+
+    def kind_of(self, action: str) -> int:
+        """0 unfair, 1 weakly fair, 2 strongly fair."""
+        return 2 if action in self.strong else 1 if action in self.weak else 0
+
+
+def fairness_of(model: Model) -> Fairness:
+    """Resolve the model's ``weak_fair`` / ``strong_fair`` names (ModelError if wrong)."""
+    by_name = {a.name: a for a in model.actions}
+
+    def resolve(names: Iterable[str], attr: str) -> frozenset[str]:
+        if isinstance(names, str):
+            names = (names,)
+        out: set[str] = set()
+        for name in names:
+            if name == ALL_PROTOCOL:
+                out |= {a.name for a in model.actions if a.fault is None}
+                continue
+            a = by_name.get(name)
+            of_kind = [b.name for b in model.actions if b.fault == name]
+            if a is None and of_kind and name in FAIRABLE_FAULTS:
+                out.update(of_kind)  # a fault kind names every action of that kind
+                continue
+            if a is None and of_kind:
+                raise ModelError(
+                    f"model {model.id}: {attr} names the fault kind {name!r}; faults that do "
+                    f"damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
+                )
+            if a is None:
+                raise ModelError(
+                    f"model {model.id}: {attr} names {name!r}, which is not an action; its "
+                    f"actions are {', '.join(by_name) or 'none'} (or '{ALL_PROTOCOL}')"
+                )
+            if a.fault is not None and a.fault not in FAIRABLE_FAULTS:
+                raise ModelError(
+                    f"model {model.id}: {attr} names the {a.fault} fault {name!r}; faults that "
+                    f"do damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
+                )
+            out.add(name)
+        return frozenset(out)
+
+    strong = resolve(model.strong_fair, "strong_fair")
+    weak = resolve(model.weak_fair, "weak_fair") - strong
+    return Fairness(weak, strong)
+
+
+# --------------------------------------------------------------------------- SCCs
+
+
+def strongly_connected(graph: StateGraph, nodes: Iterable[int]) -> list[list[int]]:
+    """Tarjan's SCCs of the subgraph induced by ``nodes`` (iterative, deterministic order).
+
+    Only expanded states have edges.  The subgraph is renumbered 0..k-1 first,
+    so the search itself runs on lists instead of dictionaries.
+    """
+    node_list = list(nodes)
+    local = {v: i for i, v in enumerate(node_list)}
+    offsets, targets, expanded = graph.offsets, graph.targets, graph.expanded
+    succ = [
+        [local[w] for w in targets[offsets[v]:offsets[v + 1]] if w in local] if v < expanded else []
+        for v in node_list
+    ]
+    k = len(node_list)
+    number = [-1] * k
+    low = [0] * k
+    on_stack = bytearray(k)
+    stack: list[int] = []
+    components: list[list[int]] = []
+    counter = 0
+    for root in range(k):
+        if number[root] >= 0:
+            continue
+        number[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = 1
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, it = work[-1]
+            descended = False
+            for w in it:
+                if number[w] < 0:
+                    number[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = 1
+                    work.append((w, iter(succ[w])))
+                    descended = True
+                    break
+                if on_stack[w] and number[w] < low[v]:
+                    low[v] = number[w]
+            if descended:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == number[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = 0
+                    component.append(node_list[w])
+                    if w == v:
+                        break
+                component.reverse()
+                components.append(component)
+    return components
+
+
+@dataclass
+class FairComponent:
+    """A set of states in which a fair cycle exists, and the labels taken inside it."""
+
+    nodes: list[int]
+    taken: set[int]
+
+
+Enabled = Callable[[int], frozenset[int]]
+
+
+def enabled_fair(graph: StateGraph, fair_kind: list[int]) -> Enabled:
+    """``enabled(v)``: the fair labels enabled in state ``v`` (cached; shared by properties)."""
+    cache: dict[int, frozenset[int]] = {}
+    # Many states enable the same set of steps: keep one copy of each set.
+    shared: dict[frozenset[int], frozenset[int]] = {}
+
+    def enabled(v: int) -> frozenset[int]:
+        found = cache.get(v)
+        if found is None:
+            found = frozenset(lab for lab, _ in graph.out_edges(v) if fair_kind[lab])
+            found = cache[v] = shared.setdefault(found, found)
+        return found
+
+    return enabled
+
+
+def fair_components(graph: StateGraph, nodes: Iterable[int], fair_kind: list[int],
+                    enabled: Enabled | None = None) -> list[FairComponent]:
+    """Components of the subgraph on ``nodes`` that contain a fair cycle (module docstring).
+
+    ``fair_kind[label]`` is 0 (unfair), 1 (weak) or 2 (strong).
+    """
+    any_fair = any(fair_kind)
+    enabled = enabled or enabled_fair(graph, fair_kind)
+    work = strongly_connected(graph, nodes)
+    work.reverse()  # pop() then yields components in Tarjan's order
+    found: list[FairComponent] = []
+    while work:
+        component = work.pop()
+        if len(component) == 1:  # the common case: a state with or without self-loops
+            v = component[0]
+            taken = {lab for lab, t in graph.out_edges(v) if t == v}
+            # fair iff every fair step enabled here is one of its self-loops
+            if taken and not (any_fair and enabled(v) - taken):
+                found.append(FairComponent(component, taken))
+            continue
+        inside = set(component)
+        taken = {lab for v in component for lab, t in graph.out_edges(v) if t in inside}
+        if not any_fair:
+            found.append(FairComponent(component, taken))
+            continue
+        strong_missed = {lab for v in component for lab in enabled(v)
+                         if fair_kind[lab] == 2 and lab not in taken}
+        if strong_missed:
+            rest = [v for v in component if not (enabled(v) & strong_missed)]
+            if rest:
+                sub = strongly_connected(graph, rest)
+                sub.reverse()
+                work.extend(sub)
+            continue
+        always_enabled = frozenset.intersection(*(enabled(v) for v in component))
+        if always_enabled - taken:
+            continue  # a weakly fair instance is enabled throughout and never taken
+        found.append(FairComponent(component, taken))
+    return found
+
+
+# --------------------------------------------------------------------------- lassos
+
+
+@dataclass
+class Lasso:
+    """A violating behaviour: states ``nodes[0..k]``, the labels between them, and the loop.
+
+    ``loop_start`` indexes ``nodes``; the labels after it lead back to
+    ``nodes[loop_start]``.  ``loop_start == len(labels)``: the last state is a dead end.
+    """
+
+    nodes: list[int]
+    labels: list[int]
+    loop_start: int
+
+    @property
+    def dead_end(self) -> bool:
+        return self.loop_start == len(self.labels)
+
+
+def _bfs_path(graph: StateGraph, start: int, inside: set[int],
+              goal: Callable[[int], bool], edge_goal: Callable[[int], bool] | None = None,
+              at_least_one_step: bool = False) -> tuple[list[int], list[int]]:
+    """Shortest path within ``inside`` from ``start`` to a node meeting ``goal``.
+
+    With ``edge_goal``, a path may also end by taking an edge whose label
+    meets it.  Returns (nodes, labels).
+    """
+    parent: dict[int, tuple[int, int]] = {}
+    seen = {start} if not at_least_one_step else set()
+    queue = deque([start])
+    if not at_least_one_step and goal(start):
+        return [start], []
+    while queue:
+        v = queue.popleft()
+        for lab, t in graph.out_edges(v):
+            if t not in inside:
+                continue
+            if edge_goal is not None and edge_goal(lab):
+                nodes, labels = _unwind(parent, v, start)
+                return nodes + [t], labels + [lab]
+            if t in seen:
+                continue
+            seen.add(t)
+            parent[t] = (v, lab)
+            if goal(t):
+                return _unwind(parent, t, start)
+            queue.append(t)
+    raise AssertionError("no path inside a strongly connected component")  # pragma: no cover
+
+
+def _unwind(parent: dict[int, tuple[int, int]], end: int, start: int) -> tuple[list[int], list[int]]:
+    """The BFS path from ``start`` to ``end`` (a cycle when ``end`` is ``start`` with a parent)."""
+    if end == start and start not in parent:
+        return [start], []
+    nodes, labels = [end], []
+    v = end
+    while True:
+        u, lab = parent[v]
+        nodes.append(u)
+        labels.append(lab)
+        if u == start:
+            break
+        v = u
+    nodes.reverse()
+    labels.reverse()
+    return nodes, labels
+
+
+def fair_cycle(graph: StateGraph, component: FairComponent, entry: int, fair_kind: list[int],
+               enabled: Enabled | None = None) -> tuple[list[int], list[int]]:
+    """A short cycle from ``entry`` back to it inside ``component`` that is fair.
+
+    Obligations: every fair instance enabled somewhere in the component is
+    either taken (when it is taken inside at all) or seen disabled in some
+    state of the cycle.  Greedy: walk to the nearest unmet obligation, repeat,
+    then return to ``entry``.
+    """
+    inside = set(component.nodes)
+    enabled = enabled or enabled_fair(graph, fair_kind)
+    relevant = set().union(*(enabled(v) for v in component.nodes))
+    must_take = {lab for lab in relevant if lab in component.taken}
+    must_see_disabled = relevant - must_take
+    nodes, labels = [entry], []
+
+    def settle(path_nodes: list[int], path_labels: list[int]) -> None:
+        must_take.difference_update(path_labels)
+        for v in path_nodes:
+            must_see_disabled.difference_update(must_see_disabled - enabled(v))
+
+    settle(nodes, labels)
+    while must_take or must_see_disabled:
+        here = nodes[-1]
+        seg_nodes, seg_labels = _bfs_path(
+            graph, here, inside,
+            goal=lambda v: bool(must_see_disabled - enabled(v)),
+            edge_goal=lambda lab: lab in must_take,
+        )
+        nodes += seg_nodes[1:]
+        labels += seg_labels
+        settle(seg_nodes, seg_labels)
+    back_nodes, back_labels = _bfs_path(graph, nodes[-1], inside, goal=lambda v: v == entry,
+                                        at_least_one_step=not labels)
+    return nodes + back_nodes[1:], labels + back_labels
+
+
+def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None,
+               q_holds: list[bool], fair_kind: list[int], enabled: Enabled | None = None
+               ) -> Lasso | None:
+    """The shortest violating lasso of ``spec`` on ``graph``, or None if there is none.
+
+    ``q_holds`` / ``p_holds`` give the predicates per state id (expanded states).
+    """
+    n = graph.expanded
+    if spec.form == "eventually":
+        sources = [i for i in graph.initial if i < n and not q_holds[i]]
+    elif spec.form == "leads_to":
+        assert p_holds is not None
+        sources = [i for i in range(n) if p_holds[i] and not q_holds[i]]
+    else:
+        sources = [i for i in range(n) if not q_holds[i]]
+    if not sources:
+        return None
+    # BFS inside the bad states, each source entering at its own depth, so the
+    # first target found has the shortest prefix overall.
+    by_depth: dict[int, list[int]] = {}
+    for i in sources:
+        by_depth.setdefault(graph.depth_of[i], []).append(i)
+    region_parent: dict[int, tuple[int, int]] = {}
+    order: list[int] = []
+    seen: set[int] = set()
+    frontier: list[int] = []
+    depth = min(by_depth)
+    last_depth = max(by_depth)
+    while frontier or depth <= last_depth:
+        for i in by_depth.get(depth, ()):
+            if i not in seen:
+                seen.add(i)
+                frontier.append(i)
+        order.extend(frontier)
+        next_frontier: list[int] = []
+        for v in frontier:
+            for lab, t in graph.out_edges(v):
+                if t < n and not q_holds[t] and t not in seen:
+                    seen.add(t)
+                    region_parent[t] = (v, lab)
+                    next_frontier.append(t)
+        frontier = next_frontier
+        depth += 1
+    targets: dict[int, FairComponent | None] = {}
+    if spec.form != "no_livelock":
+        for v in order:
+            if graph.is_dead_end(v):
+                targets[v] = None
+    enabled = enabled or enabled_fair(graph, fair_kind)
+    for component in fair_components(graph, order, fair_kind, enabled):
+        for v in component.nodes:
+            targets.setdefault(v, component)
+    hit = next((v for v in order if v in targets), None)
+    if hit is None:
+        return None
+    region_nodes, region_labels = [hit], []
+    while region_nodes[-1] in region_parent:
+        u, lab = region_parent[region_nodes[-1]]
+        region_nodes.append(u)
+        region_labels.append(lab)
+    region_nodes.reverse()
+    region_labels.reverse()
+    prefix_nodes, prefix_labels = graph.path_to(region_nodes[0])
+    nodes = prefix_nodes + region_nodes[1:]
+    labels = prefix_labels + region_labels
+    component = targets[hit]
+    loop_start = len(nodes) - 1
+    if component is not None:
+        cycle_nodes, cycle_labels = fair_cycle(graph, component, hit, fair_kind, enabled)
+        nodes += cycle_nodes[1:]
+        labels += cycle_labels
+    return Lasso(nodes, labels, loop_start)
+
+
+# --------------------------------------------------------------------------- runner
+
+
+def _evaluate(model: Model, graph: StateGraph, prop: BoundProperty, pred: Predicate
+              ) -> list[bool]:
+    fn = _bind(model, pred, prop.name)
+    states = graph.states
+    out = []
+    for i in range(graph.expanded):
+        try:
+            out.append(bool(fn(states[i])))
+        except Exception as exc:
+            raise ModelError(
+                f"model {model.id}: liveness property {prop.name} raised {type(exc).__name__}: "
+                f"{exc} in state {states[i]!r}"[:600]
+            ) from exc
+    return out
+
+
+def label_fairness(graph: StateGraph, fairness: Fairness) -> list[int]:
+    return [fairness.kind_of(step.action) for step in graph.labels]
+
+
+def describe_lasso(spec: LivenessSpec, lasso: Lasso) -> str:
+    what = {
+        "eventually": f"never reaches {_predicate_name(spec.q)}",
+        "leads_to": f"reaches {_predicate_name(spec.p, 'P')} and then never "
+                    f"{_predicate_name(spec.q)}",
+        "always_eventually": f"stops visiting {_predicate_name(spec.q)}",
+        "no_livelock": f"cycles forever without {_predicate_name(spec.q)}",
+    }[spec.form]
+    if lasso.dead_end:
+        how = (f"deadlock: stops after {lasso.loop_start} steps in a state with no successor")
+    else:
+        cycle = len(lasso.labels) - lasso.loop_start
+        how = (f"livelock: after {lasso.loop_start} steps repeats a fair cycle of "
+               f"{cycle} step{'s' if cycle != 1 else ''} forever")
+    return f"a behaviour {what} ({how})"
+
+
+def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_kind: list[int],
+                   enabled: Enabled | None = None) -> tuple[str, str, Trace | None]:
+    """Verdict, reason and (for a violation) the lasso trace of one liveness property."""
+    spec = _spec_of(model, prop)
+    q_holds = _evaluate(model, graph, prop, spec.q)
+    p_holds = _evaluate(model, graph, prop, spec.p) if spec.p is not None else None
+    lasso = find_lasso(graph, spec, p_holds, q_holds, fair_kind, enabled)
+    if lasso is not None:
+        message = f"{prop.name}: {describe_lasso(spec, lasso)}"
+        states = [graph.states[i] for i in lasso.nodes]
+        steps: list[Step] = [graph.labels[lab] for lab in lasso.labels]
+        trace = build_trace(model, prop.name, KIND, ENGINE, message, states, steps,
+                            loop_start=lasso.loop_start)
+        return VIOLATED, message, trace
+    if graph.cut is not None:
+        return INCONCLUSIVE, (f"search cut: {graph.cut} after {len(graph):,} distinct states; "
+                              "no violation among the expanded states"), None
+    if p_holds is not None and not any(p_holds):
+        # the sanity check of DESIGN.md: a property about a state that never occurs says nothing
+        return HOLDS, (f"holds vacuously: {_predicate_name(spec.p, 'P')} is true in none of the "
+                       f"{len(graph):,} reachable states"), None
+    return HOLDS, (f"no fair cycle or dead end violates it among all {len(graph):,} reachable "
+                   "states"), None
+
+
+def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
+    spec = prop.spec
+    if not isinstance(spec, LivenessSpec) or spec.form not in FORMS:
+        raise ModelError(f"model {model.id}: liveness property {prop.name} was not declared with "
+                         "eventually / leads_to / always_eventually / no_livelock")
+    return spec
+
+
+def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+    """KIND_RUNNERS entry: check every liveness property of ``model`` on one graph."""
+    fairness = fairness_of(model)
+    graph = build(model, options.bounds)
+    fair_kind = label_fairness(graph, fairness)
+    enabled = enabled_fair(graph, fair_kind)
+    out = []
+    for prop in props:
+        started = time.perf_counter()
+        verdict, reason, trace = check_property(model, graph, prop, fair_kind, enabled)
+        stats = replace(graph.stats, seconds=graph.stats.seconds + time.perf_counter() - started)
+        shape = {}
+        if trace is not None:  # deadlock and livelock are told apart in --json output too
+            shape = {"lasso": "deadlock" if trace.loop_start == len(trace.steps) else "livelock"}
+        if reason.startswith("holds vacuously"):
+            shape = {"vacuous": True}
+        out.append(Result(model.id, model.param_values(), prop.name, KIND, prop.expect, verdict,
+                          reason, stats, ENGINE, trace, claims=prop.claims, extra=shape))
+    return out
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+                steps: list[Step]) -> str | None:
+    """FINAL_CHECKS["liveness"]: does the replayed lasso still violate ``prop`` fairly?"""
+    spec = _spec_of(model, prop)
+    k = trace.loop_start
+    if k is None:
+        return "a liveness trace needs loop_start (where its cycle begins)"
+    if not 0 <= k < len(states):
+        return f"loop_start {k} is not a state of the trace"
+    dead_end = k == len(steps)
+    if dead_end:
+        if any(True for _ in model.transitions(states[-1])):
+            return "the last state has a successor now: the behaviour need not stop there"
+        if spec.form == "no_livelock":
+            return "a stop in a dead end is a deadlock, not a livelock"
+    elif states[-1] != states[k]:
+        return f"the cycle no longer returns to state {k}, where it started"
+    q = _bind(model, spec.q, prop.name)
+    cycle = states[k:]
+    if spec.form == "eventually":
+        bad = next((i for i, s in enumerate(states) if q(s)), None)
+        if bad is not None:
+            return f"{_predicate_name(spec.q)} now holds in state {bad}"
+    elif spec.form == "leads_to":
+        assert spec.p is not None
+        p = _bind(model, spec.p, prop.name)
+        last_q = max((i for i, s in enumerate(states) if q(s)), default=-1)
+        if last_q >= k:
+            return f"{_predicate_name(spec.q)} now holds in state {last_q}, inside the cycle"
+        if not any(p(s) for s in states[last_q + 1:]):
+            return (f"{_predicate_name(spec.p, 'P')} no longer holds in any state after the last "
+                    f"{_predicate_name(spec.q)}-state")
+    else:
+        bad = next((i for i, s in enumerate(cycle, start=k) if q(s)), None)
+        if bad is not None:
+            return f"{_predicate_name(spec.q)} now holds in state {bad}, inside the cycle"
+    return _unfairness(model, cycle, steps[k:])
+
+
+def _unfairness(model: Model, cycle: list[Any], cycle_steps: list[Step]) -> str | None:
+    """Why the cycle is not a fair behaviour any more, or None when it is fair."""
+    fairness = fairness_of(model)
+    if not (fairness.weak or fairness.strong):
+        return None
+    # the last state of a round is the first again; count each state once
+    states = cycle[:-1] if cycle_steps else cycle
+    taken = {canonical_text([st.action, list(st.args)]) for st in cycle_steps}
+    enabled: list[dict[str, Step]] = []
+    for s in states:
+        here = {}
+        for a, args, _ in model.transitions(s):
+            if fairness.kind_of(a.name):
+                step = a.step(args)
+                here[canonical_text([step.action, list(step.args)])] = step
+        enabled.append(here)
+    everywhere = set.intersection(*(set(e) for e in enabled)) if enabled else set()
+    somewhere = set().union(*(set(e) for e in enabled)) if enabled else set()
+    for key in sorted(everywhere - taken):
+        step = next(e[key] for e in enabled if key in e)
+        return f"the cycle is unfair now: weakly fair {step} is enabled throughout and never taken"
+    for key in sorted(somewhere - taken):
+        step = next(e[key] for e in enabled if key in e)
+        if fairness.kind_of(step.action) == 2:
+            return f"the cycle is unfair now: strongly fair {step} is enabled in it and never taken"
+    return None

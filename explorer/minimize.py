@@ -1,0 +1,387 @@
+"""Counterexample minimisation: delta debugging over the steps of a trace.
+
+A candidate is a sequence of steps (action name and arguments).  It *still
+reproduces* when re-executing it from the trace's initial state applies every
+step -- each action exists, its arguments are in its domain in the state
+before it, and it is enabled there; nothing is skipped -- and reaches a
+violation of the same property (an invariant false in a state, an action
+property false for a transition, a state without successor for ``deadlock``).
+The candidate is cut right after the first violation, so every kept trace
+ends where the property breaks, as ``replay`` expects.
+
+The passes, each keeping only candidates that still reproduce:
+
+1. drop fault steps one at a time (last first): a trace with fewer faults
+   explains more;
+2. ddmin (Zeller's delta debugging, complement removal): drop ever smaller
+   chunks of steps until no single step can be dropped (1-minimal);
+3. merge argument values: for each argument name, try replacing one value by
+   another already used (``client=2`` becomes ``client=0`` everywhere), so
+   fewer nodes are involved; then ddmin again.
+
+Used by ``distcheck minimize FILE`` and automatically by the simulate and
+Hypothesis engines.  Only safety traces (invariant, action property,
+deadlock) are minimised: dropping steps from a liveness lasso breaks its loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explorer.errors import BadInput, ModelError
+from explorer.model import BoundAction, BoundProperty, Model, Step
+from explorer.state import canonical_text, to_json
+from explorer.verdict import Trace, build_trace
+
+MINIMISABLE_KINDS = ("invariant", "action", "deadlock")
+
+#: stop trying candidates after this many re-executions (a safety net for huge traces)
+MAX_CANDIDATES = 20_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """The property a candidate must still violate."""
+
+    name: str
+    kind: str  # invariant | action | deadlock
+    check: Callable[..., Any] | None
+    doc: str = ""
+
+    @classmethod
+    def of(cls, model: Model, name: str) -> Target:
+        """The target for property ``name`` of ``model`` (``deadlock`` included)."""
+        if name == "deadlock" and model.property_named("deadlock") is None:
+            return cls("deadlock", "deadlock", None, "the last state has no successor")
+        prop = model.property_named(name)
+        if prop is None:
+            raise BadInput(f"model {model.id} has no property {name!r} to minimise a trace for")
+        return cls.for_property(prop)
+
+    @classmethod
+    def for_property(cls, prop: BoundProperty) -> Target:
+        if prop.kind not in MINIMISABLE_KINDS:
+            raise BadInput(
+                f"cannot minimise a trace of a {prop.kind} property ({prop.name}); "
+                f"minimise handles {', '.join(MINIMISABLE_KINDS)} traces"
+            )
+        return cls(prop.name, prop.kind, prop.check, prop.doc)
+
+    def message(self, last_step: Step | None) -> str:
+        """The one-line explanation a trace of this violation carries (as BFS writes it)."""
+        first_doc_line = self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+        if self.kind == "invariant":
+            return f"invariant {self.name} is false in the last state: {first_doc_line}"
+        if self.kind == "action":
+            return f"action property {self.name} is false for step {last_step}: {first_doc_line}"
+        return "deadlock: the last state has no successor"
+
+
+@dataclass
+class Execution:
+    """A candidate that reproduces: the states it went through and the steps taken."""
+
+    states: list[Any]
+    steps: list[Step]
+
+
+def execute(model: Model, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
+    """Re-execute ``steps`` from ``initial``; the prefix up to the first violation, or None.
+
+    None when a step does not apply (unknown action, argument out of its
+    domain, not enabled) or when no violation of ``target`` is reached.
+    """
+    by_name: dict[str, BoundAction] = {a.name: a for a in model.actions}
+    states = [initial]
+    taken: list[Step] = []
+    if _violated_in(model, target, initial, None, None):
+        return Execution(states, taken)
+    s = initial
+    for st in steps:
+        a = by_name.get(st.action)
+        if a is None or not _in_domain(a, s, st.args):
+            return None
+        t = _call(model, a, s, st.args)
+        if t is None:
+            return None
+        states.append(t)
+        taken.append(st)
+        if _violated_in(model, target, t, s, st):
+            return Execution(states, taken)
+        s = t
+    return None
+
+
+def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
+    if a.static_args is not None:
+        return args in a.static_args
+    return any(args == candidate for candidate in a.arguments(s))
+
+
+def _call(model: Model, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
+    try:
+        return a.call(s, *args)
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: action {a.step(args)} raised {type(exc).__name__}: {exc} "
+            f"in state {s!r}"[:600]
+        ) from exc
+
+
+def _violated_in(model: Model, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
+    try:
+        if target.kind == "invariant":
+            return not target.check(t)  # type: ignore[misc]
+        if target.kind == "action":
+            return step is not None and not target.check(pre, step, t)  # type: ignore[misc]
+        return next(iter(model.transitions(t)), None) is None
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: property {target.name} raised {type(exc).__name__}: {exc} "
+            f"in state {t!r}"[:600]
+        ) from exc
+
+
+# --------------------------------------------------------------------------- the search
+
+
+@dataclass
+class Minimized:
+    """Outcome of a minimisation: the shorter trace and the figures before and after."""
+
+    trace: Trace
+    before_steps: int
+    after_steps: int
+    before_faults: int
+    after_faults: int
+    before_values: int
+    after_values: int
+    candidates: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.before_steps} -> {self.after_steps} steps, "
+            f"faults {self.before_faults} -> {self.after_faults}, "
+            f"argument values {self.before_values} -> {self.after_values} "
+            f"({self.candidates} candidates replayed, {self.seconds:.2f}s)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "before_steps": self.before_steps,
+            "after_steps": self.after_steps,
+            "before_faults": self.before_faults,
+            "after_faults": self.after_faults,
+            "before_values": self.before_values,
+            "after_values": self.after_values,
+            "candidates": self.candidates,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+class _Search:
+    """Remembers every candidate tried, so no sequence is re-executed twice."""
+
+    def __init__(self, model: Model, target: Target, initial: Any) -> None:
+        self.model, self.target, self.initial = model, target, initial
+        self.tried: dict[tuple, Execution | None] = {}
+
+    def test(self, steps: Sequence[Step]) -> Execution | None:
+        key = tuple((st.action, canonical_text(to_json(st.args))) for st in steps)
+        if key not in self.tried:
+            if len(self.tried) >= MAX_CANDIDATES:
+                return None
+            self.tried[key] = execute(self.model, self.target, self.initial, steps)
+        return self.tried[key]
+
+    def drop_faults(self, steps: list[Step]) -> list[Step]:
+        i = len(steps) - 1
+        while i >= 0:
+            if i < len(steps) and steps[i].fault is not None:
+                found = self.test(steps[:i] + steps[i + 1:])
+                if found is not None:
+                    steps = found.steps
+            i -= 1
+        return steps
+
+    def ddmin(self, steps: list[Step]) -> list[Step]:
+        chunks = 2
+        while steps:
+            size = -(-len(steps) // chunks)
+            for start in range(0, len(steps), size):
+                found = self.test(steps[:start] + steps[start + size:])
+                if found is not None:
+                    steps = found.steps
+                    chunks = max(chunks - 1, 2)
+                    break
+            else:
+                if size == 1:
+                    break
+                chunks = min(len(steps), chunks * 2)
+        return steps
+
+    def merge_values(self, steps: list[Step]) -> list[Step]:
+        """Replace one argument value by another already used, for fewer involved nodes."""
+        changed = True
+        while changed:
+            changed = False
+            for name, values in _values_by_argument(steps).items():
+                for later in reversed(values[1:]):
+                    for earlier in values[: values.index(later)]:
+                        candidate = [_with_argument(self.model, st, name, later, earlier)
+                                     for st in steps]
+                        found = self.test(candidate)
+                        if found is not None and len(found.steps) <= len(steps):
+                            steps, changed = found.steps, True
+                            break
+                    if changed:
+                        break
+                if changed:
+                    break
+        return steps
+
+
+def _values_by_argument(steps: Sequence[Step]) -> dict[str, list[Any]]:
+    seen: dict[str, list[Any]] = {}
+    for st in steps:
+        for name, value in zip(st.arg_names, st.args, strict=True):
+            values = seen.setdefault(name, [])
+            if value not in values:
+                values.append(value)
+    return seen
+
+
+def distinct_values(steps: Sequence[Step]) -> int:
+    """How many (argument name, value) pairs a trace involves: its nodes, messages, deltas."""
+    return sum(len(v) for v in _values_by_argument(steps).values())
+
+
+def _with_argument(model: Model, st: Step, name: str, old: Any, new: Any) -> Step:
+    if name not in st.arg_names:
+        return st
+    args = tuple(new if (n == name and v == old) else v
+                 for n, v in zip(st.arg_names, st.args, strict=True))
+    if args == st.args:
+        return st
+    action = model.action_named(st.action)
+    assert action is not None
+    return action.step(args)
+
+
+def minimize_steps(
+    model: Model, target: Target, initial: Any, steps: Sequence[Step]
+) -> tuple[Execution, int]:
+    """The smallest reproducing execution found, and how many candidates were replayed.
+
+    Raises BadInput when ``steps`` itself does not reproduce the violation.
+    """
+    search = _Search(model, target, initial)
+    found = search.test(list(steps))
+    if found is None:
+        raise BadInput(
+            f"the trace does not reproduce a violation of {target.name} on model {model.id}; "
+            "nothing to minimise"
+        )
+    current = search.drop_faults(found.steps)
+    current = search.ddmin(current)
+    merged = search.merge_values(current)
+    if merged != current:
+        current = search.ddmin(merged)
+    result = search.test(current)
+    assert result is not None
+    return result, len(search.tried)
+
+
+def minimize_run(
+    model: Model,
+    target: Target,
+    initial: Any,
+    steps: Sequence[Step],
+    engine: str,
+    seed: int | None = None,
+    loop_start: int | None = None,
+) -> Minimized:
+    """Minimise a violating run an engine found and build the trace it reports."""
+    started = time.perf_counter()
+    best, candidates = minimize_steps(model, target, initial, steps)
+    last = best.steps[-1] if best.steps else None
+    trace = build_trace(model, target.name, target.kind, engine, target.message(last),
+                        best.states, best.steps, seed=seed, loop_start=loop_start)
+    return Minimized(
+        trace=trace,
+        before_steps=len(steps),
+        after_steps=len(best.steps),
+        before_faults=sum(1 for st in steps if st.fault),
+        after_faults=sum(1 for st in best.steps if st.fault),
+        before_values=distinct_values(steps),
+        after_values=distinct_values(best.steps),
+        candidates=candidates,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def minimize_trace(trace: Trace) -> Minimized | str:
+    """Minimise a saved trace: the result, or one line saying why the trace is stale.
+
+    The trace is replayed first; a trace that no longer reproduces is not
+    minimised (the caller exits 1, as ``replay`` does).
+    """
+    from explorer.replay import replay
+
+    rep = replay(trace)
+    if not rep.reproduced:
+        where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
+        return f"stale trace: {where}: {rep.problem}"
+    assert rep.model is not None
+    model = rep.model
+    target = Target.of(model, trace.property)
+    return minimize_run(model, target, rep.states[0], rep.steps, trace.engine, trace.seed)
+
+
+def default_output(path: Path) -> Path:
+    """Where ``distcheck minimize FILE`` writes by default: ``FILE`` with ``.min`` before ``.json``."""
+    stem = path.name.removesuffix(".json")
+    return path.with_name(f"{stem}.min.json")
+
+
+def run_cli(file: str, output: str | None, in_place: bool, as_json: bool) -> int:
+    """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
+    import json
+    import sys
+
+    from explorer import tracefile
+    from explorer.report import console, step_table
+
+    source = Path(file)
+    if in_place and output is not None:
+        raise BadInput("give either --output FILE or --in-place, not both")
+    target_path = source if in_place else Path(output) if output else default_output(source)
+    if not in_place and target_path.resolve() == source.resolve():
+        raise BadInput(f"--output {target_path} is the input file; add --in-place to overwrite it")
+    if target_path.is_dir():
+        raise BadInput(f"--output {target_path} is a directory; give a file name")
+    trace = tracefile.load(source)
+    outcome = minimize_trace(trace)
+    if isinstance(outcome, str):
+        if as_json:
+            print(json.dumps({"file": file, "reproduced": False, "problem": outcome}, indent=2))
+        print(f"distcheck: {file}: {outcome}; regenerate it with 'distcheck check'",
+              file=sys.stderr)
+        return 1
+    written = tracefile.save(outcome.trace, target_path)
+    if as_json:
+        print(json.dumps({"file": file, "output": str(written), "reproduced": True,
+                          **outcome.to_json()}, indent=2))
+        return 0
+    c = console()
+    c.print(step_table(outcome.trace))
+    c.print(f"minimised {file}: {outcome.summary()}")
+    c.print(f"written to {written} (replay with 'distcheck replay {written}')")
+    return 0

@@ -1,0 +1,236 @@
+"""Random simulation: seeded random walks through a model, for spaces too large to exhaust.
+
+Each run starts from an initial state drawn at random and takes up to
+``steps`` random steps: at every state the walk picks an action uniformly
+among the enabled ones, then one of that action's enabled argument tuples
+(so an action with many arguments is not favoured over one with few).
+Runs after the first use *swarm testing*: each keeps a random half of the
+actions and takes the others only when none of its own is enabled.  A walk
+where, say, no one ever aborts reaches the states behind long runs of
+"good" steps that a uniform walk almost never strings together; falling
+back to every action keeps walks from stopping where the model does not.
+Invariants are checked on every visited state, action properties on every
+transition; a state without successor ends the walk (and is a violation when
+deadlocks are checked).  Steps that leave the state unchanged are not taken
+unless an action property is checked (nothing else can see them); a state
+whose only steps are such stutters ends the walk too.
+
+The generator is ``random.Random(seed)`` and nothing else is random: the same
+model, parameters, seed, runs and steps give the same walks, the same traces
+and the same output.  The first violation of each property is minimised
+(:mod:`explorer.minimize`) before it is reported.
+
+A random search never proves anything: an invariant that was never violated
+is ``inconclusive`` ("no violation in N runs x K steps"), never ``holds``;
+a ``sometimes`` property holds once a walk reaches it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.errors import ModelError
+from explorer.minimize import Target, minimize_run
+from explorer.model import BoundAction, BoundProperty, Model, Step
+from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+
+ENGINE = "simulate"
+DEFAULT_RUNS = 3000
+DEFAULT_STEPS = 100
+
+
+@dataclass
+class Walks:
+    """Raw outcome of the random walks, before they become per-property results."""
+
+    stats: Stats
+    runs_done: int = 0
+    steps_taken: int = 0
+    cut: str | None = None
+    #: property name -> (initial state, steps) of the walk that first violated it
+    violations: dict[str, tuple[Any, list[Step]]] = field(default_factory=dict)
+    witnesses: set[str] = field(default_factory=set)
+
+
+def walk(
+    model: Model,
+    props: list[BoundProperty],
+    seed: int,
+    runs: int,
+    steps: int,
+    check_deadlock: bool,
+    max_seconds: float | None = None,
+    max_states: int | None = None,
+) -> Walks:
+    """Take ``runs`` random walks of at most ``steps`` steps each; stop once all is decided."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    deadline = started + max_seconds if max_seconds is not None else None
+    invariants = [p for p in props if p.kind == "invariant"]
+    action_props = [p for p in props if p.kind == "action"]
+    wanted = [p for p in props if p.kind == "sometimes"]
+    inits = model.initial_states()
+    stats = Stats(depth=1)
+    out = Walks(stats=stats)
+    seen: set[Any] = set()
+    # A step that leaves the state unchanged cannot break an invariant or reach a new
+    # state; only an action property can see it.  Skipping such steps keeps walks moving.
+    skip_stutters = not action_props
+
+    def undecided() -> bool:
+        return (
+            any(p.name not in out.violations for p in invariants + action_props)
+            or any(p.name not in out.witnesses for p in wanted)
+            or (check_deadlock and "deadlock" not in out.violations)
+        )
+
+    def judge_state(start: Any, path: list[Step], s: Any) -> None:
+        for p in invariants:
+            if p.name not in out.violations and not _holds(model, p, s):
+                out.violations[p.name] = (start, list(path))
+        for p in wanted:
+            if p.name not in out.witnesses and _holds(model, p, s):
+                out.witnesses.add(p.name)
+
+    for run in range(runs):
+        if not undecided():
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            out.cut = f"max-seconds={max_seconds:g} reached"
+            break
+        if max_states is not None and len(seen) >= max_states:
+            out.cut = f"max-states={max_states} reached"
+            break
+        start = rng.choice(inits)
+        if run == 0:
+            favoured, others = list(model.actions), []
+        else:
+            keep = [rng.random() < 0.5 for _ in model.actions]
+            favoured = [a for a, k in zip(model.actions, keep, strict=True) if k]
+            others = [a for a, k in zip(model.actions, keep, strict=True) if not k]
+        s = start
+        path: list[Step] = []
+        seen.add(s)
+        stats.total_states += 1
+        judge_state(start, path, s)
+        for _ in range(steps):
+            chosen = _pick(model, s, skip_stutters, rng, favoured, others)
+            if chosen is None:
+                if (check_deadlock and "deadlock" not in out.violations
+                        and next(iter(model.transitions(s)), None) is None):
+                    out.violations["deadlock"] = (start, list(path))
+                break
+            a, args, t = chosen
+            step = a.step(args)
+            path.append(step)
+            for p in action_props:
+                if p.name not in out.violations and not _holds(model, p, s, step, t):
+                    out.violations[p.name] = (start, list(path))
+            seen.add(t)
+            stats.total_states += 1
+            out.steps_taken += 1
+            judge_state(start, path, t)
+            s = t
+        stats.depth = max(stats.depth, len(path) + 1)
+        out.runs_done = run + 1
+    stats.distinct_states = len(seen)
+    stats.seconds = time.perf_counter() - started
+    stats.complete = False  # a sample, never the whole space
+    return out
+
+
+def _pick(
+    model: Model,
+    s: Any,
+    skip_stutters: bool,
+    rng: random.Random,
+    favoured: list[BoundAction],
+    others: list[BoundAction],
+) -> tuple[BoundAction, tuple, Any] | None:
+    """A random enabled (action, arguments, next state), or None when nothing can move.
+
+    The first action with an enabled argument tuple, in a random order of the
+    favoured actions and then of the others, is uniform among the enabled
+    favoured ones -- without computing every successor of ``s``.
+    """
+    for group in (favoured, others):
+        pool = list(group)
+        while pool:
+            # draw without replacement, lazily: most states need one or two draws
+            i = rng.randrange(len(pool))
+            a = pool[i]
+            pool[i] = pool[-1]
+            pool.pop()
+            options = []
+            for args in a.arguments(s):
+                try:
+                    t = a.call(s, *args)
+                except Exception as exc:
+                    raise ModelError(
+                        f"model {model.id}: action {a.step(tuple(args))} raised "
+                        f"{type(exc).__name__}: {exc} in state {s!r}"[:600]
+                    ) from exc
+                if t is not None and not (skip_stutters and t == s):
+                    options.append((tuple(args), t))
+            if options:
+                args, t = options[rng.randrange(len(options))]
+                return a, args, t
+    return None
+
+
+def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
+    try:
+        return bool(p.check(*args))  # type: ignore[misc]
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: property {p.name} raised {type(exc).__name__}: {exc} "
+            f"in state {args[0]!r}"[:600]
+        ) from exc
+
+
+def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+    """The ``simulate`` safety engine (registered in ``explorer.checker.SAFETY_ENGINES``)."""
+    runs = options.runs if options.runs is not None else DEFAULT_RUNS
+    steps = options.steps if options.steps is not None else DEFAULT_STEPS
+    deadlock_on = model.check_deadlock if options.check_deadlock is None else options.check_deadlock
+    bounds = options.bounds
+    walks = walk(model, props, options.seed, runs, steps, deadlock_on,
+                 bounds.max_seconds, bounds.max_states)
+    budget = (f"{walks.runs_done} runs x up to {steps} steps "
+              f"({walks.steps_taken} steps, {walks.stats.distinct_states} distinct states, "
+              f"seed {options.seed})")
+    if walks.cut:
+        budget += f"; cut: {walks.cut}"
+    extra = {"runs": walks.runs_done, "steps_per_run": steps, "steps_taken": walks.steps_taken,
+             "seed": options.seed}
+    targets = [(p.name, p.kind, p.expect, p.claims) for p in props]
+    if deadlock_on:
+        targets.append(("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), model.claims))
+    results = []
+    for name, kind, expect, claims in targets:
+        trace = None
+        more = dict(extra)
+        if name in walks.violations:
+            start, path = walks.violations[name]
+            minimized = minimize_run(model, Target.of(model, name), start, path, ENGINE,
+                                     seed=options.seed)
+            trace = minimized.trace
+            verdict = VIOLATED
+            reason = f"{trace.message} (found by random walk; minimised {minimized.summary()})"
+            more["minimized"] = minimized.to_json()
+        elif kind == "sometimes" and name in walks.witnesses:
+            verdict, reason = HOLDS, f"reached within {budget}"
+        elif kind == "sometimes":
+            verdict, reason = INCONCLUSIVE, f"not reached in {budget}; random search never refutes"
+        else:
+            verdict = INCONCLUSIVE
+            reason = f"no violation in {budget}; random search never proves"
+        results.append(Result(model.id, model.param_values(), name, kind, expect, verdict, reason,
+                              walks.stats, ENGINE, trace, claims=tuple(claims), extra=more,
+                              sampled=True))
+    return results
+
+

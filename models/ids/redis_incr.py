@@ -1,0 +1,105 @@
+"""IDs from a Redis-style ``INCR`` counter that may restart.  Claims: ID-5.
+
+``incr`` increments the in-memory counter and hands out the new value.  The
+server may ``crash`` (memory lost) and ``restart``, recovering the counter
+from what it persisted:
+
+* ``persistence="none"`` (``ids.redis_incr``, ID-5): nothing; the counter
+  restarts at 0 and the next ``INCR`` hands out 1 again -- a duplicate;
+* ``"snapshot"`` (``ids.redis_incr.snapshot``): an RDB-style background
+  ``save`` copies the counter now and then; a restart goes back to the last
+  snapshot and re-issues what came after it -- a duplicate too;
+* ``"aof_always"`` (``ids.redis_incr.aof``): every ``INCR`` is appended and
+  fsynced before the reply (``appendfsync always``): unique.
+
+Takeaway: an in-memory counter is only as unique as its persistence.  Snapshots
+are not enough: everything since the last one is handed out again.  Either
+fsync every increment, or on restart skip ahead past anything that might have
+been issued (e.g. persist a high-water mark reserved in blocks, as ID-7 does).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.model import Model, Param, action, fault, sometimes
+from properties.ids import Issued, all_unique, increasing_ids, issued_some, unique_ids
+
+
+class Redis(NamedTuple):
+    up: bool
+    counter: int  # in memory
+    persisted: int  # on disk: survives a crash
+    issued: tuple[Issued, ...]
+    requests_left: int
+    crashes_left: int
+    restarts_left: int
+
+
+def _issued(model: RedisIncr, s: Redis) -> tuple[Issued, ...]:
+    return s.issued
+
+
+class RedisIncr(Model):
+    """Redis INCR without persistence, restarted: a duplicate ID.  Claims: ID-5."""
+
+    id = "ids.redis_incr"
+    claims = ("ID-5",)
+    requests = Param(3, at_least=1, doc="INCR calls in a behaviour")
+    crashes = Param(1, at_least=0)
+    restarts = Param(1, at_least=0)
+    persistence = Param("none", choices=("none", "snapshot", "aof_always"),
+                        doc="what survives a crash")
+
+    def init(self):
+        yield Redis(True, 0, 0, (), self.requests, self.crashes, self.restarts)
+
+    @action()
+    def incr(self, s: Redis):
+        if s.up and s.requests_left > 0:
+            value = s.counter + 1
+            persisted = value if self.persistence == "aof_always" else s.persisted
+            return s._replace(counter=value, persisted=persisted,
+                              issued=s.issued + (Issued(0, value),),
+                              requests_left=s.requests_left - 1)
+
+    @action()
+    def save(self, s: Redis):
+        if self.persistence == "snapshot" and s.up and s.persisted != s.counter:
+            return s._replace(persisted=s.counter)
+
+    @fault("crash")
+    def crash(self, s: Redis):
+        if s.up and s.crashes_left > 0:
+            return s._replace(up=False, counter=0, crashes_left=s.crashes_left - 1)
+
+    @fault("restart")
+    def restart(self, s: Redis):
+        if not s.up and s.restarts_left > 0:
+            return s._replace(up=True, counter=s.persisted, restarts_left=s.restarts_left - 1)
+
+    unique = unique_ids(_issued, expect="violated", claims=("ID-5",))
+    increasing = increasing_ids(_issued, expect="violated")
+    some_ids = issued_some(_issued, 2)
+
+
+class SnapshotRedisIncr(RedisIncr):
+    """INCR with RDB-style snapshots: a restart re-issues IDs after the snapshot.  Claims: ID-5."""
+
+    id = "ids.redis_incr.snapshot"
+    persistence = Param("snapshot", choices=("none", "snapshot", "aof_always"),
+                        doc="what survives a crash")
+
+    @sometimes()
+    def duplicate_after_a_snapshot(self, s: Redis) -> bool:
+        """sometimes an ID is handed out twice although a snapshot had been saved"""
+        return s.persisted > 0 and not all_unique(s.issued)
+
+
+class AofRedisIncr(RedisIncr):
+    """INCR with appendfsync always: every ID is durable before it is handed out.  Claims: ID-5."""
+
+    id = "ids.redis_incr.aof"
+    persistence = Param("aof_always", choices=("none", "snapshot", "aof_always"),
+                        doc="what survives a crash")
+    expected = {"unique": "holds", "increasing": "holds"}

@@ -1,0 +1,165 @@
+"""Single-instance Redis lock: SET key client NX PX ttl; work; compare-and-delete.
+
+Claims: LK-5 (a holder that pauses longer than the TTL loses the key while it
+still believes it holds the lock: mutual exclusion is violated), LK-11
+(fencing tokens checked by the resource keep it safe all the same).
+
+A client acquires with one atomic ``SET lock <client> NX PX ttl``, writes to
+the protected resource, and releases with a compare-and-delete script (delete
+the key only if it still holds the client's own value).  Redis expires the key
+``ttl`` ticks after it was set.
+
+Time: a running holder finishes its work before its key expires (``tick``
+cannot carry the clock past the expiry of a running holder's key); only a
+paused holder outlives its key: the GC pause of the lock literature.  Ticks
+happen only while a key exists, since nothing else in the model reads the
+clock.  The resource records the tokens of the writes it accepted; without
+fencing it accepts every write, and each grant's number (the fencing token of
+the variant) is kept so the stale write can be seen.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.faults import Faults
+from explorer.model import Model, Param, action, fault, sometimes
+from explorer.state import put
+from models.locks._view import by_client
+from properties import locks
+
+IN_CRITICAL_SECTION = ("holding", "wrote")
+
+
+class RedisLock(NamedTuple):
+    pc: tuple[str, ...]  # idle | holding | wrote | done
+    token: tuple[int | None, ...]  # the grant number each client got
+    paused: tuple[bool, ...]
+    key: int | None  # the client whose value the lock key holds; None when absent
+    expires: int  # tick at which Redis expires the key
+    granted: int  # grants so far (the last token issued)
+    accepted: tuple[int, ...]  # tokens of the writes the resource accepted, in order
+    now: int
+    pauses_left: int
+
+
+class SetNxPx(Model):
+    """SET NX PX lock, holder paused past the TTL.  Claims: LK-5.
+
+    Takeaway: a lock with a TTL is a lease.  A holder paused longer than the
+    TTL loses the key while it still believes it holds the lock; another
+    client acquires it and both are in the critical section.  The paused
+    holder's write then lands after the newer holder's: a stale write.
+    """
+
+    id = "locks.redis_set_nx_px"
+    claims = ("LK-5",)
+    clients = Param(2, at_least=1, at_most=5, doc="number of clients competing for the lock")
+    ttl = Param(2, at_least=1, doc="ticks before Redis expires the key (PX)")
+    faults = Faults(pause=1, tick=3)  # Params pauses=1 (GC pauses per behaviour), horizon=3
+    #: the resource rejects tokens lower than the highest it accepted
+    fenced = False
+
+    def init(self):
+        n = self.clients
+        yield RedisLock(
+            pc=("idle",) * n, token=(None,) * n, paused=(False,) * n, key=None, expires=0,
+            granted=0, accepted=(), now=0, **self.faults.initial(),
+        )
+
+    def describe(self, s: RedisLock) -> dict:
+        return by_client(s, ("pc", "token", "paused"))
+
+    def runnable(self, s: RedisLock, c: int, at: str) -> bool:
+        return s.pc[c] == at and not s.paused[c]
+
+    # -- the client ------------------------------------------------------------------------
+
+    @action(client="clients")
+    def acquire(self, s: RedisLock, client: int):
+        """SET lock <client> NX PX ttl: succeeds only if the key is absent."""
+        if self.runnable(s, client, "idle") and s.key is None:
+            token = s.granted + 1
+            return s._replace(pc=put(s.pc, client, "holding"), token=put(s.token, client, token),
+                              key=client, expires=s.now + self.ttl, granted=token)
+
+    @action(client="clients")
+    def write(self, s: RedisLock, client: int):
+        """Write to the protected resource, presenting the grant number as token."""
+        if self.runnable(s, client, "holding"):
+            token = s.token[client]
+            accepted = s.accepted + (token,) if self.accepts(s, token) else s.accepted
+            return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
+
+    def accepts(self, s: RedisLock, token: int) -> bool:
+        """The resource's check: none without fencing; no token below the highest seen with it."""
+        return not self.fenced or token >= max(s.accepted, default=0)
+
+    @action(client="clients")
+    def release(self, s: RedisLock, client: int):
+        """Compare-and-delete: delete the key only if it still holds our value."""
+        if self.runnable(s, client, "wrote"):
+            s = s._replace(pc=put(s.pc, client, "done"))
+            return s._replace(key=None, expires=0) if s.key == client else s
+
+    # -- faults and time -------------------------------------------------------------------
+
+    @fault("pause", client="clients")
+    def pause(self, s: RedisLock, client: int):
+        """A stop-the-world pause in the critical section."""
+        if s.pc[client] in IN_CRITICAL_SECTION and not s.paused[client]:
+            return self.faults.spend(s._replace(paused=put(s.paused, client, True)), "pause")
+
+    @fault("resume", client="clients")
+    def resume(self, s: RedisLock, client: int):
+        if s.paused[client]:
+            return s._replace(paused=put(s.paused, client, False))
+
+    @fault("tick")
+    def tick(self, s: RedisLock):
+        """One tick passes; Redis expires the key when its time is up."""
+        if s.key is None:
+            return None
+        expiring = s.now + 1 >= s.expires
+        if expiring and not s.paused[s.key]:
+            return None  # a running holder is done before its key expires
+        t = self.faults.tick(s)
+        return t._replace(key=None, expires=0) if t is not None and expiring else t
+
+    # -- properties ------------------------------------------------------------------------
+
+    def holders(self, s: RedisLock) -> list[int]:
+        return [c for c, at in enumerate(s.pc) if at in IN_CRITICAL_SECTION]
+
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-5",)
+    )
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="violated", claims=("LK-5",),
+    )
+
+    @sometimes()
+    def lock_handed_over(self, s: RedisLock) -> bool:
+        """Sometimes a client gets the lock after another released it (not vacuous)."""
+        return "done" in s.pc and s.key is not None
+
+
+class SetNxPxFencing(SetNxPx):
+    """SET NX PX lock with fencing tokens checked by the resource.  Claims: LK-5, LK-11.
+
+    Takeaway: the lock still admits two holders after a pause past the TTL,
+    but each grant carries a larger token and the resource rejects a token
+    lower than the highest it accepted, so the paused holder's late write is
+    refused: the resource stays safe although the lock does not.
+    """
+
+    id = "locks.redis_set_nx_px.fencing"
+    claims = ("LK-5", "LK-11")
+    fenced = True
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="holds", claims=("LK-11",),
+    )

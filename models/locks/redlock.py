@@ -1,0 +1,283 @@
+"""Redlock: one lock over N independent Redis stores, held on a majority within its validity.
+
+Claims: LK-10 (a store that crashes and restarts empty, without fsync, lets a
+second client win a majority: two holders), LK-10b (a store that rejoins only
+after the TTL has passed keeps mutual exclusion), LK-11 (fencing tokens keep
+the resource safe where the lock is not).
+
+A client sets ``lock = id NX PX ttl`` store by store, in a fixed order (a
+store it skips is an attempt that failed); once it has a majority it enters its critical section, which it may occupy only for
+its validity time: ``ttl - drift_allowance`` counted from the moment it
+started acquiring (Redlock's ``validity = ttl - elapsed - drift``).  A client
+without a majority may give up at any time, unlocking every store.  The
+client honours its validity: time cannot pass its end while it is in the
+critical section (no pauses here; see LK-5 and LK-7 for those).  Release is
+a compare-and-delete on every store.
+
+Each store has its own clock: ``clock_jump`` moves one store's clock ahead
+by ``drift`` ticks (so its keys expire early), within the ``clock_jumps``
+budget.  Keys are removed as soon as their store's clock passes their expiry.
+
+Tokens: on entering, a client takes the next value of a monotonic counter.
+Redlock itself provides no such counter (it would need consensus); the
+unfenced variants record it only so that the resource's property can be
+stated, the fenced variant's resource checks it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.model import Model, Param, action, fault, sometimes
+from explorer.state import put
+from models.locks._view import by_client
+from properties import locks
+
+IN_CRITICAL_SECTION = ("holding", "wrote")
+
+
+class StoreKey(NamedTuple):
+    owner: int
+    expires: int  # in the store's own clock
+
+
+class RlState(NamedTuple):
+    pc: tuple[str, ...]  # idle | acquiring | holding | wrote | done
+    got: tuple[frozenset[int], ...]  # stores where the client set its key
+    started: tuple[int | None, ...]  # when the client began acquiring
+    token: tuple[int | None, ...]
+    keys: tuple[StoreKey | None, ...]  # the lock key on each store
+    up: tuple[bool, ...]
+    down_since: tuple[int | None, ...]
+    skew: tuple[int, ...]  # each store's clock minus real time
+    now: int
+    next_token: int
+    accepted: tuple[int, ...]  # tokens the resource accepted, in order
+    crashes_left: int
+    clock_jumps_left: int
+
+
+class Redlock(Model):
+    """Redlock over N stores; a store restarts at once, empty.  Claims: LK-10.
+
+    Takeaway: Redlock's majority argument assumes a store remembers the keys
+    it granted.  A store that crashes and restarts without them (no fsync,
+    or fsync once a second) can grant the same lock again, and with it the
+    second client's majority: two holders without any pause or clock drift.
+    """
+
+    id = "locks.redlock"
+    claims = ("LK-10",)
+    clients = Param(2, at_least=1, at_most=4, doc="number of clients")
+    stores = Param(3, at_least=1, at_most=7, doc="independent Redis stores (N)")
+    ttl = Param(2, at_least=1, doc="key time-to-live, in ticks")
+    horizon = Param(2, at_least=0, doc="last tick explored")
+    crashes = Param(1, at_least=0, doc="store crashes allowed per behaviour")
+    drift = Param(0, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
+    clock_jumps = Param(1, at_least=0, doc="store clock jumps allowed (when drift > 0)")
+    drift_allowance = Param(0, at_least=0, doc="ticks subtracted from the TTL for validity")
+    #: ticks a crashed store must stay down before rejoining (None: at once)
+    rejoin_after_ttl = False
+    #: the resource rejects tokens lower than one it accepted
+    fenced = False
+
+    def setup(self) -> None:
+        self.majority = self.stores // 2 + 1
+        self.validity = self.ttl - self.drift_allowance
+
+    def init(self):
+        n, m = self.clients, self.stores
+        yield RlState(
+            pc=("idle",) * n, got=(frozenset(),) * n, started=(None,) * n, token=(None,) * n,
+            keys=(None,) * m, up=(True,) * m, down_since=(None,) * m, skew=(0,) * m, now=0,
+            next_token=1, accepted=(), crashes_left=self.crashes,
+            clock_jumps_left=self.clock_jumps if self.drift > 0 else 0,
+        )
+
+    def describe(self, s: RlState) -> dict:
+        view = by_client(s, ("pc", "got", "started", "token"))
+        view["stores"] = {
+            str(i): {"key": None if k is None else k._asdict(), "up": u, "clock": s.now + d,
+                     "down_since": down}
+            for i, (k, u, d, down) in enumerate(zip(s.keys, s.up, s.skew, s.down_since,
+                                                    strict=True))
+        }
+        for f in ("down_since", "keys", "up", "skew"):
+            view.pop(f)
+        return view
+
+    # -- clients --------------------------------------------------------------------------------
+
+    @action(client="clients", store="stores")
+    def lock_store(self, s: RlState, client: int, store: int):
+        """SET lock client NX PX ttl on one store."""
+        # Stores are tried in a fixed order; a store skipped on the way was a failed attempt.
+        if s.pc[client] not in ("idle", "acquiring") or store <= max(s.got[client], default=-1):
+            return None
+        if not s.up[store] or s.keys[store] is not None:
+            return None
+        key = StoreKey(client, s.now + s.skew[store] + self.ttl)
+        started = s.started if s.pc[client] == "acquiring" else put(s.started, client, s.now)
+        return s._replace(
+            pc=put(s.pc, client, "acquiring"), got=put(s.got, client, s.got[client] | {store}),
+            started=started, keys=put(s.keys, store, key),
+        )
+
+    @action(client="clients")
+    def enter(self, s: RlState, client: int):
+        """A majority within the validity time: the lock is ours; take a fencing token."""
+        if s.pc[client] != "acquiring" or len(s.got[client]) < self.majority:
+            return None
+        if s.now >= s.started[client] + self.validity:
+            return None
+        return s._replace(pc=put(s.pc, client, "holding"), token=put(s.token, client, s.next_token),
+                          next_token=s.next_token + 1)
+
+    @action(client="clients")
+    def write(self, s: RlState, client: int):
+        """Write to the protected resource with our token."""
+        if s.pc[client] == "holding":
+            token = s.token[client]
+            stale = bool(s.accepted) and token < max(s.accepted)
+            accepted = s.accepted if self.fenced and stale else s.accepted + (token,)
+            return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
+
+    @action(client="clients")
+    def release(self, s: RlState, client: int):
+        """Compare-and-delete our key on every store that is up."""
+        if s.pc[client] in IN_CRITICAL_SECTION:
+            return self._unlock_all(s, client)
+
+    @action(client="clients")
+    def give_up(self, s: RlState, client: int):
+        """No majority (yet) within the validity time: unlock every store and stop trying."""
+        if s.pc[client] != "acquiring":
+            return None
+        if len(s.got[client]) >= self.majority and s.now < s.started[client] + self.validity:
+            return None
+        return self._unlock_all(s, client)
+
+    def _unlock_all(self, s: RlState, client: int) -> RlState:
+        keys = tuple(
+            None if k is not None and k.owner == client and s.up[i] else k
+            for i, k in enumerate(s.keys)
+        )
+        # A finished client's bookkeeping no longer matters: forget it (fewer states).
+        return s._replace(pc=put(s.pc, client, "done"), keys=keys,
+                          got=put(s.got, client, frozenset()),
+                          started=put(s.started, client, None),
+                          token=put(s.token, client, None))
+
+    # -- time and faults --------------------------------------------------------------------------
+
+    def _expire(self, s: RlState) -> RlState:
+        keys = tuple(
+            None if k is not None and s.now + d >= k.expires else k
+            for k, d in zip(s.keys, s.skew, strict=True)
+        )
+        return s._replace(keys=keys) if keys != s.keys else s
+
+    @fault("tick")
+    def tick(self, s: RlState):
+        if s.now >= self.horizon:
+            return None
+        for c, p in enumerate(s.pc):
+            if p in IN_CRITICAL_SECTION and s.now + 1 >= s.started[c] + self.validity:
+                return None  # the holder leaves before its validity ends
+        return self._expire(s._replace(now=s.now + 1))
+
+    @fault("clock_jump", store="stores")
+    def clock_jump(self, s: RlState, store: int):
+        if s.clock_jumps_left and s.up[store]:
+            return self._expire(s._replace(skew=put(s.skew, store, s.skew[store] + self.drift),
+                                           clock_jumps_left=s.clock_jumps_left - 1))
+
+    @fault("crash", store="stores")
+    def crash(self, s: RlState, store: int):
+        """The store dies; what it had not fsynced, here every key, is lost."""
+        if s.crashes_left and s.up[store]:
+            return s._replace(up=put(s.up, store, False), keys=put(s.keys, store, None),
+                              down_since=put(s.down_since, store,
+                                             s.now if self.rejoin_after_ttl else None),
+                              crashes_left=s.crashes_left - 1)
+
+    @fault("restart", store="stores")
+    def restart(self, s: RlState, store: int):
+        if s.up[store]:
+            return None
+        if self.rejoin_after_ttl and s.now < s.down_since[store] + self.ttl:
+            return None
+        return s._replace(up=put(s.up, store, True), down_since=put(s.down_since, store, None))
+
+    # -- properties ---------------------------------------------------------------------------------
+
+    def holders(self, s: RlState) -> list[int]:
+        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-10",)
+    )
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="violated", claims=("LK-10",),
+    )
+
+    @sometimes()
+    def lock_granted(self, s: RlState) -> bool:
+        """Sometimes a client holds the lock (not vacuous)."""
+        return bool(self.holders(s))
+
+
+class DelayedRestart(Redlock):
+    """Redlock; a crashed store rejoins only after one TTL.  Claims: LK-10b.
+
+    Takeaway: delaying a restarted store until every key it could have
+    granted has expired restores the majority argument: by then the old
+    holder's validity has ended.  The argument still leans on time: clocks
+    that jump further than the drift allowance, or a holder that pauses past
+    its validity, break it again (see the clock_drift variant).
+    """
+
+    id = "locks.redlock.delayed_restart"
+    claims = ("LK-10b",)
+    rejoin_after_ttl = True
+    expected = {"mutual_exclusion": "holds", "no_stale_write": "holds"}
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-10b",)
+    )
+
+
+class DelayedRestartClockDrift(DelayedRestart):
+    """Redlock with delayed restart; one store's clock jumps past the drift allowance.  Claims: LK-10b.
+
+    Takeaway: Redlock's safety is a timing argument.  A store whose clock
+    jumps ahead expires the holder's key early; a second client wins that
+    store and a free one, a majority, while the first is still within its
+    validity.  Setting ``drift_allowance`` to at least ``drift`` restores
+    mutual exclusion in this model; nothing bounds real clock jumps.
+    """
+
+    id = "locks.redlock.delayed_restart.clock_drift"
+    drift = Param(1, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
+    crashes = Param(0, at_least=0, doc="store crashes allowed per behaviour")
+    expected = {"mutual_exclusion": "violated", "no_stale_write": "violated"}
+
+
+class RedlockFenced(Redlock):
+    """Redlock (restart at once) with a resource that checks fencing tokens.  Claims: LK-10, LK-11.
+
+    Takeaway: the lock still admits two holders, but the resource accepts a
+    write only if its token is at least the highest it has accepted, so the
+    older holder's late write is rejected.  The tokens must come from a
+    monotonic source Redlock does not provide (a consensus-backed counter).
+    """
+
+    id = "locks.redlock.fenced"
+    claims = ("LK-10", "LK-11")
+    fenced = True
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="holds", claims=("LK-11",),
+    )

@@ -1,0 +1,128 @@
+"""SETNX then EXPIRE as two commands, against SET NX PX as one.
+
+Claims: LK-4.  Before Redis 2.6.12 a lock with a timeout took two commands:
+``SETNX lock id`` and then ``EXPIRE lock ttl``.  A client that crashes
+between them leaves a key with no expiry, and the lock is never free again
+(seed §7: "early versions had no timeout argument ... deadlock if the client
+goes down midway").  The ``set_nx_px`` variant sets value and expiry in one
+command; the lock then frees itself ``ttl`` ticks after its holder died.
+
+Time advances by ``tick`` up to ``horizon``, and beyond it while a key with
+an expiry is still waiting for it (so a crash near the horizon is not
+mistaken for a stuck lock).  ``tick`` is weakly fair: time passes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.model import Model, Param, action, fault, sometimes
+from explorer.state import put
+from models.locks._view import by_client
+from properties import locks
+
+
+class Key(NamedTuple):
+    owner: int
+    expires: int | None  # None: no TTL (yet)
+
+
+class SxState(NamedTuple):
+    pc: tuple[str, ...]  # idle | set (SETNX done, no TTL yet) | holding | done | crashed
+    key: Key | None
+    now: int
+    crashes_left: int
+
+
+class SetnxThenExpire(Model):
+    """SETNX, then EXPIRE: two commands, a crash between them.  Claims: LK-4.
+
+    Takeaway: a lock must never exist, even for one round trip, without the
+    expiry that frees it.  Two commands leave a window in which a crash
+    produces an immortal key; set the value and the expiry atomically
+    (``SET key id NX PX ttl``).
+    """
+
+    id = "locks.setnx_then_expire"
+    claims = ("LK-4",)
+    clients = Param(2, at_least=1, at_most=5, doc="number of clients")
+    ttl = Param(1, at_least=1, doc="key time-to-live, in ticks")
+    horizon = Param(1, at_least=0, doc="last tick explored (time goes on while a TTL runs)")
+    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    weak_fair = ("all_protocol", "tick")
+    #: SET NX PX: value and expiry in one command
+    atomic = False
+
+    def init(self):
+        yield SxState(pc=("idle",) * self.clients, key=None, now=0, crashes_left=self.crashes)
+
+    def describe(self, s: SxState) -> dict:
+        view = by_client(s, ("pc",))
+        view["key"] = None if s.key is None else s.key._asdict()
+        return view
+
+    @action(client="clients")
+    def setnx(self, s: SxState, client: int):
+        """SETNX lock client (SET lock client NX PX ttl in the atomic variant)."""
+        if s.pc[client] == "idle" and s.key is None:
+            if self.atomic:
+                return s._replace(pc=put(s.pc, client, "holding"),
+                                  key=Key(client, s.now + self.ttl))
+            return s._replace(pc=put(s.pc, client, "set"), key=Key(client, None))
+
+    @action(client="clients")
+    def expire(self, s: SxState, client: int):
+        """EXPIRE lock ttl: the second command."""
+        if s.pc[client] == "set":
+            key = s.key
+            if key is not None and key.owner == client:
+                key = Key(client, s.now + self.ttl)
+            return s._replace(pc=put(s.pc, client, "holding"), key=key)
+
+    @action(client="clients")
+    def release(self, s: SxState, client: int):
+        """Compare-and-delete."""
+        if s.pc[client] == "holding":
+            key = None if s.key is not None and s.key.owner == client else s.key
+            return s._replace(pc=put(s.pc, client, "done"), key=key)
+
+    @fault("crash", client="clients")
+    def crash(self, s: SxState, client: int):
+        if s.crashes_left and s.pc[client] in ("idle", "set", "holding"):
+            return s._replace(pc=put(s.pc, client, "crashed"), crashes_left=s.crashes_left - 1)
+
+    @fault("tick")
+    def tick(self, s: SxState):
+        ttl_running = s.key is not None and s.key.expires is not None
+        if s.now < self.horizon or ttl_running:
+            now = s.now + 1
+            key = s.key
+            if key is not None and key.expires is not None and now >= key.expires:
+                key = None
+            return s._replace(now=now, key=key)
+
+    def owner(self, s: SxState) -> int | None:
+        return None if s.key is None else s.key.owner
+
+    eventually_free = locks.eventually_free(
+        owner=lambda self, s: self.owner(s),
+        crashed=lambda self, s, c: s.pc[c] == "crashed",
+        expect="violated", claims=("LK-4",),
+    )
+
+    @sometimes()
+    def lock_taken(self, s: SxState) -> bool:
+        """Sometimes a client holds the lock with its TTL set (not vacuous)."""
+        return "holding" in s.pc
+
+
+class SetNxPx(SetnxThenExpire):
+    """SET lock id NX PX ttl: value and expiry in one command.  Claims: LK-4.
+
+    Takeaway: with the expiry set atomically, a crashed holder's lock is
+    free one TTL later, whenever the crash happens.
+    """
+
+    id = "locks.setnx_then_expire.set_nx_px"
+    atomic = True
+    expected = {"eventually_free": "holds"}

@@ -1,0 +1,164 @@
+"""Watchdog renewal (Redisson style): a thread in the holder's process keeps extending the TTL.
+
+Claims: LK-7.  The lock is ``SET lock id NX PX ttl``; while the holder's
+process lives, a watchdog thread renews the TTL well before it runs out
+(Redisson: every ttl/3).  The timing assumption this relies on is written
+as a guard on ``tick``: time cannot pass a live, running holder's expiry
+before its watchdog has renewed (the thread gets the CPU in time).
+
+A crash kills the watchdog with the process: the key then expires and the
+lock is free again.  A pause (GC, VM freeze) stops every thread of the
+process, the watchdog included: the key expires, another client takes the
+lock, and the paused holder resumes inside its critical section.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.model import Model, Param, action, fault, invariant, sometimes
+from explorer.state import put
+from models.locks._view import by_client
+from properties import locks
+
+IN_CRITICAL_SECTION = ("holding",)
+
+
+class Key(NamedTuple):
+    owner: int
+    expires: int
+    since: int  # when the owner acquired it (renewals keep it)
+
+
+class WdState(NamedTuple):
+    pc: tuple[str, ...]  # idle | holding | done | crashed
+    paused: tuple[bool, ...]
+    key: Key | None
+    now: int
+    pauses_left: int
+    crashes_left: int
+
+
+class Watchdog(Model):
+    """SET NX PX with a watchdog renewing the TTL; no process pauses.  Claims: LK-7.
+
+    Takeaway: renewal removes the guess "how long will the work take": while
+    the holder's process runs, its lock never expires, and when the process
+    dies the renewals stop and the lock becomes free after one TTL.
+    """
+
+    id = "locks.watchdog"
+    claims = ("LK-7",)
+    clients = Param(2, at_least=1, at_most=5, doc="number of clients")
+    ttl = Param(2, at_least=2, doc="key time-to-live, in ticks (the watchdog renews before it ends)")
+    horizon = Param(4, at_least=0, doc="last tick explored")
+    pauses = Param(0, at_least=0, doc="whole-process pauses allowed per behaviour")
+    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    weak_fair = ("all_protocol", "tick")
+
+    def init(self):
+        n = self.clients
+        yield WdState(pc=("idle",) * n, paused=(False,) * n, key=None, now=0,
+                      pauses_left=self.pauses, crashes_left=self.crashes)
+
+    def describe(self, s: WdState) -> dict:
+        view = by_client(s, ("pc", "paused"))
+        view["key"] = None if s.key is None else s.key._asdict()
+        return view
+
+    def running(self, s: WdState, c: int) -> bool:
+        return s.pc[c] == "holding" and not s.paused[c]
+
+    @action(client="clients")
+    def acquire(self, s: WdState, client: int):
+        """SET lock client NX PX ttl (and start the watchdog)."""
+        if s.pc[client] == "idle" and not s.paused[client] and s.key is None:
+            return s._replace(pc=put(s.pc, client, "holding"),
+                              key=Key(client, s.now + self.ttl, s.now))
+
+    @action(client="clients")
+    def renew(self, s: WdState, client: int):
+        """The watchdog: PEXPIRE lock ttl, if the key is still ours."""
+        if self.running(s, client) and s.key is not None and s.key.owner == client:
+            if s.key.expires != s.now + self.ttl:
+                return s._replace(key=s.key._replace(expires=s.now + self.ttl))
+
+    @action(client="clients")
+    def release(self, s: WdState, client: int):
+        """Compare-and-delete, and stop the watchdog."""
+        if self.running(s, client):
+            key = None if s.key is not None and s.key.owner == client else s.key
+            return s._replace(pc=put(s.pc, client, "done"), key=key)
+
+    @fault("tick")
+    def tick(self, s: WdState):
+        key = s.key
+        # Beyond the horizon time goes on only while an abandoned key waits for its expiry.
+        if s.now >= self.horizon and (key is None or self.running(s, key.owner)):
+            return None
+        now = s.now + 1
+        if key is not None and now >= key.expires:
+            if self.running(s, key.owner):
+                return None  # the watchdog renews before a running holder's key can expire
+            key = None
+        return s._replace(now=now, key=key)
+
+    @fault("pause", client="clients")
+    def pause(self, s: WdState, client: int):
+        """The whole process stops: worker and watchdog threads alike."""
+        if s.pauses_left and self.running(s, client):
+            return s._replace(paused=put(s.paused, client, True), pauses_left=s.pauses_left - 1)
+
+    @fault("resume", client="clients")
+    def resume(self, s: WdState, client: int):
+        if s.paused[client]:
+            return s._replace(paused=put(s.paused, client, False))
+
+    @fault("crash", client="clients")
+    def crash(self, s: WdState, client: int):
+        if s.crashes_left and s.pc[client] in ("idle", "holding"):
+            return s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False),
+                              crashes_left=s.crashes_left - 1)
+
+    # -- properties ---------------------------------------------------------------------------
+
+    def holders(self, s: WdState) -> list[int]:
+        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-7",)
+    )
+
+    @invariant(expect="holds", claims=("LK-7",))
+    def lease_kept(self, s: WdState) -> bool:
+        """A holder that is alive and running still owns its key (it never expired under it)."""
+        return all(s.key is not None and s.key.owner == c
+                   for c in self.holders(s) if not s.paused[c])
+
+    eventually_free = locks.eventually_free(
+        owner=lambda self, s: None if s.key is None else s.key.owner,
+        crashed=lambda self, s, c: s.pc[c] == "crashed",
+        expect="holds", claims=("LK-7",),
+    )
+
+    @sometimes()
+    def renewed(self, s: WdState) -> bool:
+        """Sometimes a holder keeps its lock past its first TTL (the watchdog works)."""
+        return s.key is not None and s.key.expires > s.key.since + self.ttl
+
+
+class WatchdogProcessPause(Watchdog):
+    """Watchdog renewal, holder's whole process pauses.  Claims: LK-7.
+
+    Takeaway: the watchdog lives in the process it protects, so whatever
+    stops the process stops the renewals: a pause longer than the TTL lets
+    the key expire, another client acquires, and the holder resumes in its
+    critical section believing it still holds the lock.  Renewal shortens no
+    window a pause can open; only fencing at the resource closes it.
+    """
+
+    id = "locks.watchdog.process_pause"
+    pauses = Param(1, at_least=0, doc="whole-process pauses allowed per behaviour")
+    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    expected = {"mutual_exclusion": "violated", "lease_kept": "violated"}
+    eventually_free = None  # no crashes here: see locks.watchdog

@@ -1,0 +1,300 @@
+"""ZooKeeper-style lock: ephemeral sequential nodes, the lowest sequence number holds.
+
+Claims: LK-2 (mutual exclusion while sessions are live; a crashed holder's
+session expires, so the lock is eventually free), LK-2b (a holder paused past
+the session timeout loses its node while it still believes it holds the lock),
+LK-2c (watching the lock node instead of the predecessor wakes every waiter on
+each release: the herd effect), LK-11 (fencing tokens taken from the node's
+sequence number keep the resource safe even when LK-2b breaks the lock).
+
+The recipe: a client creates ``/lock/n-<seq>`` (ephemeral, sequential) and
+lists the children; if its node is the lowest it holds the lock, otherwise it
+watches the node just before its own and waits.  Deleting a node fires the
+watches on it; a woken client lists the children again.  Creating the node and
+listing the children are one step here: nothing else in the recipe depends on
+what happens between them.
+
+Time: a live, unpaused client heartbeats its session every tick, so only a
+paused or crashed client's silence grows; ``tick`` advances it, and once it
+reaches ``session_timeout`` the server may ``expire`` the session, deleting
+the client's ephemeral node.  The client itself learns nothing until it runs
+again.  The resource the lock protects records the tokens it accepted.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from explorer.model import Model, Param, action, fault, sometimes
+from explorer.state import put
+from models.locks._view import by_client
+from properties import locks
+
+IN_CRITICAL_SECTION = ("holding", "wrote")
+
+
+class ZkState(NamedTuple):
+    pc: tuple[str, ...]  # idle | waiting | woken | holding | wrote | done | crashed
+    nodes: tuple[tuple[int, int], ...]  # (sequence number, client), ascending
+    next_seq: int
+    node: tuple[int | None, ...]  # each client's own node (its fencing token)
+    watch: tuple[int | None, ...]  # the node each waiting client watches
+    paused: tuple[bool, ...]
+    silent: tuple[int, ...]  # ticks since the client's last heartbeat
+    accepted: tuple[int, ...]  # tokens the resource accepted, in order
+    pauses_left: int
+    crashes_left: int
+
+
+class ZooKeeperLock(Model):
+    """ZooKeeper lock, watching the predecessor, sessions kept alive.  Claims: LK-2.
+
+    Takeaway: ephemeral sequential nodes give mutual exclusion while every
+    session is live, and the lock cannot be lost to a crashed holder: its
+    session expires and its node goes with it.  Watching only the predecessor
+    wakes exactly one waiter per release.
+    """
+
+    id = "locks.zookeeper"
+    claims = ("LK-2",)
+    clients = Param(3, at_least=1, at_most=6, doc="number of clients competing for the lock")
+    session_timeout = Param(1, at_least=1, doc="ticks of silence before a session expires")
+    pauses = Param(0, at_least=0, doc="process pauses (GC) allowed per behaviour")
+    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    weak_fair = ("all_protocol", "tick", "expire")
+    #: the resource checks tokens (fencing) when True
+    fenced = False
+    #: waiters watch their predecessor (the recipe) or the lowest node (the herd)
+    watch_predecessor = True
+
+    def init(self):
+        n = self.clients
+        yield ZkState(
+            pc=("idle",) * n, nodes=(), next_seq=0, node=(None,) * n, watch=(None,) * n,
+            paused=(False,) * n, silent=(0,) * n, accepted=(), pauses_left=self.pauses,
+            crashes_left=self.crashes,
+        )
+
+    def describe(self, s: ZkState) -> dict:
+        view = by_client(s, ("pc", "node", "watch", "paused", "silent"))
+        view["nodes"] = {f"/lock/n-{seq}": client for seq, client in s.nodes}
+        return view
+
+    # -- the recipe ------------------------------------------------------------------------
+
+    def target(self, s: ZkState, seq: int) -> int | None:
+        """The node a client whose node is ``seq`` must watch, None if ``seq`` is lowest."""
+        lower = [n for n, _ in s.nodes if n < seq]
+        if not lower:
+            return None
+        return lower[-1] if self.watch_predecessor else lower[0]
+
+    def _check_children(self, s: ZkState, c: int) -> ZkState:
+        seq = s.node[c]
+        if all(n != seq for n, _ in s.nodes):  # our session expired: start over
+            return s._replace(pc=put(s.pc, c, "idle"), node=put(s.node, c, None),
+                              watch=put(s.watch, c, None))
+        watched = self.target(s, seq)
+        if watched is None:
+            return s._replace(pc=put(s.pc, c, "holding"), watch=put(s.watch, c, None))
+        return s._replace(pc=put(s.pc, c, "waiting"), watch=put(s.watch, c, watched))
+
+    def _delete(self, s: ZkState, seq: int) -> ZkState:
+        """Delete node ``seq`` and fire the watches on it."""
+        pc = tuple(
+            "woken" if p == "waiting" and w == seq else p for p, w in zip(s.pc, s.watch, strict=True)
+        )
+        watch = tuple(None if w == seq else w for w in s.watch)
+        return s._replace(nodes=tuple(n for n in s.nodes if n[0] != seq), pc=pc, watch=watch)
+
+    def runnable(self, s: ZkState, c: int, *at: str) -> bool:
+        return s.pc[c] in at and not s.paused[c]
+
+    @action(client="clients")
+    def acquire(self, s: ZkState, client: int):
+        """Create an ephemeral sequential node, then list the children."""
+        if self.runnable(s, client, "idle"):
+            seq = s.next_seq
+            s = s._replace(nodes=s.nodes + ((seq, client),), next_seq=seq + 1,
+                           node=put(s.node, client, seq))
+            return self._check_children(s, client)
+
+    @action(client="clients")
+    def recheck(self, s: ZkState, client: int):
+        """A watch fired: list the children again."""
+        if self.runnable(s, client, "woken"):
+            return self._check_children(s, client)
+
+    @action(client="clients")
+    def write(self, s: ZkState, client: int):
+        """Write to the protected resource, presenting the node's sequence number as token."""
+        if self.runnable(s, client, "holding"):
+            token = s.node[client]
+            stale = bool(s.accepted) and token < max(s.accepted)
+            accepted = s.accepted if self.fenced and stale else s.accepted + (token,)
+            return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
+
+    @action(client="clients")
+    def release(self, s: ZkState, client: int):
+        """Delete our node (if the session still has it) and finish."""
+        if self.runnable(s, client, "wrote"):
+            s = s._replace(pc=put(s.pc, client, "done"))
+            return self._delete(s, s.node[client])
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def has_node(self, s: ZkState, c: int) -> bool:
+        return any(owner == c for _, owner in s.nodes)
+
+    @fault("pause", client="clients")
+    def pause(self, s: ZkState, client: int):
+        if s.pauses_left and not s.paused[client] and s.pc[client] not in ("done", "crashed"):
+            return s._replace(paused=put(s.paused, client, True), pauses_left=s.pauses_left - 1)
+
+    @fault("resume", client="clients")
+    def resume(self, s: ZkState, client: int):
+        """The process runs again; a waiter whose session expired is told so and starts over.
+
+        A holder is told nothing in time: it is already past its check and
+        goes on with its critical section.
+        """
+        if s.paused[client]:
+            s = s._replace(paused=put(s.paused, client, False), silent=put(s.silent, client, 0))
+            if s.pc[client] in ("waiting", "woken") and not self.has_node(s, client):
+                s = s._replace(pc=put(s.pc, client, "idle"), node=put(s.node, client, None),
+                               watch=put(s.watch, client, None))
+            return s
+
+    @fault("crash", client="clients")
+    def crash(self, s: ZkState, client: int):
+        if s.crashes_left and s.pc[client] not in ("done", "crashed"):
+            return s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False),
+                              watch=put(s.watch, client, None), crashes_left=s.crashes_left - 1)
+
+    def silenced(self, s: ZkState, c: int) -> bool:
+        """The client's session is open but nobody heartbeats it."""
+        return (s.paused[c] or s.pc[c] == "crashed") and self.has_node(s, c)
+
+    @fault("tick")
+    def tick(self, s: ZkState):
+        # Time only matters while some open session is silent; elsewhere ticks change nothing.
+        late = [c for c in range(self.clients)
+                if self.silenced(s, c) and s.silent[c] < self.session_timeout]
+        if late:
+            silent = s.silent
+            for c in late:
+                silent = put(silent, c, silent[c] + 1)
+            return s._replace(silent=silent)
+
+    @fault("expire", client="clients")
+    def expire(self, s: ZkState, client: int):
+        """The server expires a silent session and deletes its ephemeral node."""
+        if self.silenced(s, client) and s.silent[client] >= self.session_timeout:
+            # the session's watches go with it
+            s = s._replace(watch=put(s.watch, client, None))
+            return self._delete(s, s.node[client])
+
+    # -- adapters and properties -------------------------------------------------------------
+
+    def holders(self, s: ZkState) -> list[int]:
+        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+
+    def woken(self, s: ZkState, step, t: ZkState) -> int:
+        return sum(1 for a, b in zip(s.pc, t.pc, strict=True) if a == "waiting" and b == "woken")
+
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-2",)
+    )
+    wakeups_per_release = locks.wakeups_per_release(
+        woken=lambda self, s, step, t: self.woken(s, step, t), limit=1, expect="holds",
+        claims=("LK-2c",),
+    )
+    wakeups = locks.wakeups_measure(
+        woken=lambda self, s, step, t: self.woken(s, step, t),
+        predicted=lambda self: min(1, self.clients - 1), claims=("LK-2c",),
+    )
+
+    eventually_free = locks.eventually_free(
+        owner=lambda self, s: s.nodes[0][1] if s.nodes else None,
+        crashed=lambda self, s, c: s.pc[c] == "crashed",
+        expect="holds", claims=("LK-2",),
+    )
+
+    @sometimes()
+    def lock_handed_over(self, s: ZkState) -> bool:
+        """Sometimes a client gets the lock after another released it (not vacuous)."""
+        return "done" in s.pc and bool(self.holders(s))
+
+
+class SessionExpiry(ZooKeeperLock):
+    """ZooKeeper lock, holder paused past the session timeout.  Claims: LK-2b.
+
+    Takeaway: a ZooKeeper lock is a lease in disguise.  A GC pause longer than
+    the session timeout expires the holder's session, its ephemeral node is
+    deleted and the next client takes the lock while the paused holder, when it
+    runs again, still believes it holds it: two clients in the critical
+    section, and the stale holder's write is accepted by an unfenced resource.
+    No lock service can prevent this on its own; the resource must check.
+    """
+
+    id = "locks.zookeeper.session_expiry"
+    claims = ("LK-2b",)
+    clients = Param(2, at_least=1, at_most=6, doc="number of clients competing for the lock")
+    pauses = Param(1, at_least=0, doc="process pauses (GC) allowed per behaviour")
+    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",)
+    )
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="violated", claims=("LK-2b",),
+    )
+    wakeups_per_release = None
+    wakeups = None
+    eventually_free = None  # no crashes here: see locks.zookeeper
+
+
+class SessionExpiryFenced(SessionExpiry):
+    """ZooKeeper lock with fencing tokens (the node's sequence number).  Claims: LK-2b, LK-11.
+
+    Takeaway: the lock still admits two holders after a session expiry, but
+    the resource remembers the highest token it accepted and rejects the
+    paused holder's older token: the resource stays safe although the lock
+    does not.  Mutual exclusion of the lock is violated; no stale write is
+    accepted.
+    """
+
+    id = "locks.zookeeper.session_expiry.fenced"
+    claims = ("LK-2b", "LK-11")
+    fenced = True
+    no_stale_write = locks.fencing(
+        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
+        highest_seen=lambda self, s: max(s.accepted, default=None),
+        expect="holds", claims=("LK-11",),
+    )
+
+
+class WatchLockNode(ZooKeeperLock):
+    """ZooKeeper lock where every waiter watches the lowest node.  Claims: LK-2c.
+
+    Takeaway: mutual exclusion still holds, but each release wakes all n-1
+    waiters, who all list the children and all but one go back to sleep: the
+    herd effect, O(n) work per release.  Watching the predecessor (the recipe)
+    wakes exactly one.
+    """
+
+    id = "locks.zookeeper.watch_lock_node"
+    claims = ("LK-2c",)
+    watch_predecessor = False
+    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    eventually_free = None  # no crashes here: see locks.zookeeper
+    expected = {"wakeups_per_release": "violated"}
+    mutual_exclusion = locks.mutual_exclusion(
+        holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-2",)
+    )
+    wakeups = locks.wakeups_measure(
+        woken=lambda self, s, step, t: self.woken(s, step, t),
+        predicted=lambda self: self.clients - 1, claims=("LK-2c",),
+    )

@@ -1,0 +1,307 @@
+"""Properties of distributed locks, independent of any one lock design.
+
+Each function returns an :class:`explorer.model.Property` to assign as a class
+attribute of a model; the model binds it with small adapters that say, in the
+model's own terms, "who is in the critical section in this state", "who does
+the lock service think owns the lock", "which token did the resource accept".
+Adapters take the model instance first (``lambda self, s: ...``) so they can
+read parameters.
+
+The property's name is the attribute name it is assigned to (unless ``name``
+is given), so ``expected = {...}`` overrides in variants use that name.
+
+Properties (seed §8: mutual exclusion, no deadlock, reentrancy, fault tolerance):
+
+* :func:`mutual_exclusion` -- at most one client is in its critical section;
+* :func:`eventually_free` -- a lock held by a crashed client is eventually
+  free (liveness; checked by :mod:`explorer.liveness`);
+* :func:`no_release_of_others` -- a client's release never removes a lock
+  another client owns (an action property);
+* :func:`reentrancy` -- a reentrant lock stays owned by its holder until the
+  holder's hold count returns to 0;
+* :func:`fencing` -- the resource never accepts a token lower than one it has
+  already seen;
+* :func:`wakeups_per_release` -- releasing the lock wakes at most ``limit``
+  waiters (the herd effect), with :func:`max_wakeups_per_release` measuring
+  the worst case over the explored space and :func:`wakeups_measure`
+  reporting it as a measured claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from explorer.model import Model, Property, Step
+
+#: (model, state) -> the clients in their critical section
+Holders = Callable[[Any, Any], Iterable[Any]]
+#: (model, state) -> the client the lock service records as owner, or None when free
+Owner = Callable[[Any, Any], Any]
+#: (model, state) -> {client: how many nested holds the client's program has}
+HoldCounts = Callable[[Any, Any], Mapping[Any, int]]
+#: (model, state, step, next state) -> the token the resource accepted in this step, or None
+Accepted = Callable[[Any, Any, Step, Any], Any]
+#: (model, state) -> the highest token the resource has seen so far, or None
+HighestSeen = Callable[[Any, Any], Any]
+#: (model, state, step, next state) -> how many waiting clients this step woke up
+Woken = Callable[[Any, Any, Step, Any], int]
+
+Claims = Iterable[str]
+
+
+def mutual_exclusion(
+    holders: Holders,
+    *,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """At most one client is in its critical section (an invariant)."""
+
+    def check(model: Any, s: Any) -> bool:
+        return len(set(holders(model, s))) <= 1
+
+    return Property(
+        kind="invariant",
+        fn=check,
+        expect=expect,
+        doc=doc or "At most one client is in its critical section (mutual exclusion).",
+        claims=tuple(claims),
+        name=name,
+    )
+
+
+def no_release_of_others(
+    owner: Owner,
+    release_actions: Iterable[str],
+    *,
+    client_arg: str = "client",
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """A release by client ``c`` never removes a lock owned by another client.
+
+    ``release_actions`` names the actions that are a client's release (or a
+    command of it, such as the DEL after a GET); ``client_arg`` is the action
+    argument naming the releasing client.  Expiry and faults are not releases.
+    """
+    releases = frozenset(release_actions)
+
+    def check(model: Any, s: Any, step: Step, t: Any) -> bool:
+        if step.action not in releases:
+            return True
+        releaser = step.kwargs()[client_arg]
+        before = owner(model, s)
+        return before is None or before == releaser or owner(model, t) == before
+
+    return Property(
+        kind="action",
+        fn=check,
+        expect=expect,
+        doc=doc or "A client's release never deletes a lock held by another client.",
+        claims=tuple(claims),
+        name=name,
+    )
+
+
+def reentrancy(
+    hold_counts: HoldCounts,
+    owner: Owner,
+    *,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """While a client's program holds the lock (count > 0), the lock service says it owns it.
+
+    So the lock is released only when the hold count returns to 0: an inner
+    unlock of a nested acquisition must not free it.
+    """
+
+    def check(model: Any, s: Any) -> bool:
+        current = owner(model, s)
+        return all(current == c for c, n in hold_counts(model, s).items() if n > 0)
+
+    return Property(
+        kind="invariant",
+        fn=check,
+        expect=expect,
+        doc=doc or "The lock is released only when the holder's hold count returns to 0.",
+        claims=tuple(claims),
+        name=name,
+    )
+
+
+def fencing(
+    accepted: Accepted,
+    highest_seen: HighestSeen,
+    *,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """The resource never accepts a token lower than one it has already seen (no stale write)."""
+
+    def check(model: Any, s: Any, step: Step, t: Any) -> bool:
+        token = accepted(model, s, step, t)
+        if token is None:
+            return True
+        high = highest_seen(model, s)
+        return high is None or token >= high
+
+    return Property(
+        kind="action",
+        fn=check,
+        expect=expect,
+        doc=doc or "The resource never accepts a token lower than one it has seen (no stale write).",
+        claims=tuple(claims),
+        name=name,
+    )
+
+
+WAKEUPS_MEASURE = "max wake-ups per release"
+
+
+def wakeups_per_release(
+    woken: Woken,
+    *,
+    limit: int = 1,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """No step wakes more than ``limit`` waiting clients (herd effect when it does).
+
+    A release (or the expiry that acts as one) is the only step that wakes
+    waiters, so this bounds the wake-ups per release.  The property carries the
+    per-step count in its ``spec`` (``{"per_step": woken}``) so that
+    :func:`max_wakeups_per_release` can find it; :func:`wakeups_measure`
+    reports that maximum as a measured claim.
+    """
+
+    def check(model: Any, s: Any, step: Step, t: Any) -> bool:
+        return woken(model, s, step, t) <= limit
+
+    return Property(
+        kind="action",
+        fn=check,
+        expect=expect,
+        doc=doc or f"Each release wakes at most {limit} waiting client(s) (no herd effect).",
+        claims=tuple(claims),
+        name=name,
+        spec={"per_step": woken},
+    )
+
+
+def max_wakeups_per_release(model: Model, woken: Woken | None = None) -> int:
+    """The most waiters one step wakes, over every transition of ``model``'s reachable space.
+
+    ``woken`` defaults to the adapter of the model's :func:`wakeups_per_release`
+    property.  Raises ValueError when the space is too large to explore here.
+    """
+    from explorer import bfs
+
+    if woken is None:
+        woken = _wakeups_adapter(model)
+    run = bfs.explore(model, properties=[], check_deadlock=False)
+    if not run.stats.complete:
+        raise ValueError(f"model {model.id}: exploration was cut ({run.cut}); no maximum")
+    most = 0
+    for s in run.parent:
+        for a, args, t in model.transitions(s):
+            most = max(most, woken(model, s, a.step(args), t))
+    return most
+
+
+def _wakeups_adapter(model: Model) -> Woken:
+    for p in model.properties:
+        if isinstance(p.spec, dict) and "per_step" in p.spec:
+            return p.spec["per_step"]
+    raise ValueError(f"model {model.id} has no wakeups_per_release property")
+
+
+def wakeups_measure(
+    woken: Woken,
+    *,
+    predicted: Callable[[Any], int] | None = None,
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """A measured claim: the maximum wake-ups per release over the explored space.
+
+    The verdict is ``reported`` with the figure; when ``predicted(model)``
+    is given (the theory's figure, e.g. ``clients - 1`` for the herd) and the
+    model disagrees, the verdict is ``violated`` and says by how much.
+    """
+    from explorer.measure import Measurement
+
+    def compute(model: Any) -> Measurement:
+        try:
+            most = max_wakeups_per_release(model, woken)
+        except ValueError as exc:
+            return Measurement({}, str(exc), problem=str(exc))
+        figures: dict[str, Any] = {WAKEUPS_MEASURE: most}
+        problem = None
+        if predicted is not None:
+            expected = predicted(model)
+            figures["predicted"] = expected
+            if most != expected:
+                problem = f"{WAKEUPS_MEASURE} is {most}, the design predicts {expected}"
+        return Measurement(figures, f"{WAKEUPS_MEASURE}: {most}", problem)
+
+    return Property(
+        kind="measure",
+        fn=compute,
+        expect="reported",
+        doc=doc or "The most waiters one release wakes, over every reachable state.",
+        claims=tuple(claims),
+        name=name,
+    )
+
+
+#: (model, state, client) -> whether that client has crashed
+Crashed = Callable[[Any, Any, Any], bool]
+
+
+def eventually_free(
+    owner: Owner,
+    crashed: Crashed,
+    *,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """A lock held by a crashed client is eventually free (liveness, ``P ~> Q``).
+
+    P: the lock service records a crashed client as owner; Q: it no longer
+    does.  Checked by :mod:`explorer.liveness` under the model's declared
+    fairness: time (``tick``) and the service's own recovery (``expire``)
+    must be weakly fair for any expiry-based design to pass.
+    """
+    from explorer import liveness
+
+    def crashed_holder(model: Any, s: Any) -> bool:
+        current = owner(model, s)
+        return current is not None and crashed(model, s, current)
+
+    def free_again(model: Any, s: Any) -> bool:
+        return not crashed_holder(model, s)
+
+    prop = liveness.leads_to(
+        crashed_holder,
+        free_again,
+        expect=expect,
+        doc=doc or "A lock held by a crashed client is eventually free.",
+        claims=tuple(claims),
+    )
+    prop.name = name
+    return prop
