@@ -170,7 +170,7 @@ class Minimized:
             f"{self.before_steps} -> {self.after_steps} steps, "
             f"faults {self.before_faults} -> {self.after_faults}, "
             f"argument values {self.before_values} -> {self.after_values} "
-            f"({self.candidates} candidates replayed, {self.seconds:.2f}s)"
+            f"({self.candidates} candidates replayed)"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -382,6 +382,6 @@ def run_cli(file: str, output: str | None, in_place: bool, as_json: bool) -> int
         return 0
     c = console()
     c.print(step_table(outcome.trace))
-    c.print(f"minimised {file}: {outcome.summary()}")
+    c.print(f"minimised {file}: {outcome.summary()} in {outcome.seconds:.2f}s")
     c.print(f"written to {written} (replay with 'distcheck replay {written}')")
     return 0
