@@ -347,5 +347,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
 
-  # pragma: no cover
+
+if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -66,7 +66,7 @@ from hypothesis.stateful import (
 
 from explorer.errors import BadInput, ModelError
 from explorer.minimize import Target, minimize_run
-from explorer.model import BoundAction, BoundProperty, Model, Step
+from explorer.model import BoundAction, BoundProperty, Model, Step, call_action, property_holds
 from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
 
 ENGINE = "hypothesis"
@@ -266,26 +266,14 @@ def _rule_for(a: BoundAction, name: str) -> Any:
 def _enabled_options(model: Model, a: BoundAction, s: Any) -> list[tuple[tuple, Any]]:
     options = []
     for args in a.arguments(s):
-        try:
-            t = a.call(s, *args)
-        except Exception as exc:
-            raise ModelError(
-                f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: "
-                f"{exc} in state {s!r}"[:600]
-            ) from exc
+        t = call_action(model, a, s, args)
         if t is not None:
             options.append((tuple(args), t))
     return options
 
 
 def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
-    try:
-        return bool(p.check(*args))  # type: ignore[misc]
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: property {p.name} raised {type(exc).__name__}: {exc} "
-            f"in state {args[0]!r}"[:600]
-        ) from exc
+    return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
 
 def _class_name(model: Model) -> str:

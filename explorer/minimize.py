@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.errors import BadInput, ModelError
-from explorer.model import BoundAction, BoundProperty, Model, Step
+from explorer.model import BoundAction, BoundProperty, Model, Step, call_action
 from explorer.state import canonical_text, to_json
 from explorer.verdict import Trace, build_trace
 
@@ -105,7 +105,7 @@ def execute(model: Model, target: Target, initial: Any, steps: Sequence[Step]) -
         a = by_name.get(st.action)
         if a is None or not _in_domain(a, s, st.args):
             return None
-        t = _call(model, a, s, st.args)
+        t = call_action(model, a, s, st.args)
         if t is None:
             return None
         states.append(t)
@@ -120,16 +120,6 @@ def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
     if a.static_args is not None:
         return args in a.static_args
     return any(args == candidate for candidate in a.arguments(s))
-
-
-def _call(model: Model, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
-    try:
-        return a.call(s, *args)
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: action {a.step(args)} raised {type(exc).__name__}: {exc} "
-            f"in state {s!r}"[:600]
-        ) from exc
 
 
 def _violated_in(model: Model, target: Target, t: Any, pre: Any, step: Step | None) -> bool:

@@ -481,6 +481,28 @@ class Model:
         return BoundProperty(p.name, p.kind, expect, check, p.doc, p.claims or self.claims, p.spec)
 
 
+def call_action(model: Model, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
+    """``a(s, *args)``; a model that raises becomes one ModelError naming action, args and state."""
+    try:
+        return a.call(s, *args)
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: {exc} "
+            f"in state {s!r}"[:600]
+        ) from exc
+
+
+def property_holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
+    """Evaluate a property check; one that raises becomes one ModelError naming it and the state."""
+    try:
+        return bool(check(*args))
+    except Exception as exc:
+        raise ModelError(
+            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc} "
+            f"in state {args[0]!r}"[:600]
+        ) from exc
+
+
 def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tuple]:
     return lambda s: ordered(method(s))
 

@@ -32,9 +32,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.errors import ModelError
 from explorer.minimize import Target, minimize_run
-from explorer.model import BoundAction, BoundProperty, Model, Step
+from explorer.model import BoundAction, BoundProperty, Model, Step, call_action, property_holds
 from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
 
 ENGINE = "simulate"
@@ -166,13 +165,7 @@ def _pick(
             pool.pop()
             options = []
             for args in a.arguments(s):
-                try:
-                    t = a.call(s, *args)
-                except Exception as exc:
-                    raise ModelError(
-                        f"model {model.id}: action {a.step(tuple(args))} raised "
-                        f"{type(exc).__name__}: {exc} in state {s!r}"[:600]
-                    ) from exc
+                t = call_action(model, a, s, args)
                 if t is not None and not (skip_stutters and t == s):
                     options.append((tuple(args), t))
             if options:
@@ -182,13 +175,7 @@ def _pick(
 
 
 def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
-    try:
-        return bool(p.check(*args))  # type: ignore[misc]
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: property {p.name} raised {type(exc).__name__}: {exc} "
-            f"in state {args[0]!r}"[:600]
-        ) from exc
+    return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
 
 def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:

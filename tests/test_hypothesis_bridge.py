@@ -3,57 +3,26 @@
 from __future__ import annotations
 
 import unittest
-from typing import NamedTuple
 
 import pytest
+import toymodels
+from toymodels import Combo
 
 from explorer import bfs, hypothesis_bridge
 from explorer.checker import Options, check_model
 from explorer.cli import main
 from explorer.errors import BadInput, ModelError
 from explorer.hypothesis_bridge import Recorder, as_testcase, machine_for, search
-from explorer.model import Model, Param, action, fault, invariant, sometimes
-from explorer.registry import all_models, get
+from explorer.model import Model, Param, action, invariant, sometimes
+from explorer.registry import get
 from explorer.replay import replay
 from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED
 
 
-class Combo(NamedTuple):
-    progress: int
-    wrong: int
-    noise: int
-    crashed: bool
-
-
-class ComboLock(Model):
+class ComboLock(toymodels.ComboLock):
     """Opens after ``length`` right presses; wrong presses, fiddling and a crash are noise."""
 
     id = "tests.hypothesis.combo"
-    length = Param(3, at_least=1)
-    digits = Param(4, at_least=2)
-
-    def init(self):
-        yield Combo(0, 0, 0, False)
-
-    @action(digit="digits")
-    def press(self, s: Combo, digit: int):
-        if s.progress < self.length and digit == (s.progress * 3 + 1) % self.digits:
-            return s._replace(progress=s.progress + 1)
-        return s._replace(wrong=(s.wrong + 1) % 3)
-
-    @action(x=3)
-    def fiddle(self, s: Combo, x: int):
-        return s._replace(noise=(s.noise + x + 1) % 5)
-
-    @fault("crash")
-    def crash(self, s: Combo):
-        if not s.crashed:
-            return s._replace(crashed=True)
-
-    @invariant(expect="violated")
-    def stays_locked(self, s: Combo) -> bool:
-        """The lock never opens."""
-        return s.progress < self.length
 
     @sometimes()
     def half_open(self, s: Combo) -> bool:
@@ -136,8 +105,6 @@ def test_finds_eager_commit_and_the_trace_replays() -> None:
 
 
 def test_lk5_found_no_longer_than_bfs_plus_two() -> None:
-    if "locks.redis_set_nx_px" not in all_models():
-        pytest.skip("locks.redis_set_nx_px is not bundled yet")
     model = get("locks.redis_set_nx_px")()
     shortest = bfs.check(model, [model.property_named("mutual_exclusion")])[0].trace
     result = hypothesis(get("locks.redis_set_nx_px")(), runs=40, steps=20)["mutual_exclusion"]
