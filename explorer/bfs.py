@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.errors import ModelError
-from explorer.model import BoundProperty, Model, Step
+from explorer.model import BoundProperty, Model, Step, property_holds
 from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats, build_trace
 
 ENGINE = "bfs"
@@ -209,25 +209,15 @@ def _judge_initial(
     """Check the initial states; return the invariants and wishes still undecided."""
     for s in inits:
         for name, check in invariants:
-            if name not in violations and not _holds(model, name, check, s):
+            if name not in violations and not property_holds(model, name, check, s):
                 violations[name] = (s, None, None)
         for name, check in wanted:
-            if name not in witnesses and _holds(model, name, check, s):
+            if name not in witnesses and property_holds(model, name, check, s):
                 witnesses[name] = s
     return (
         [i for i in invariants if i[0] not in violations],
         [w for w in wanted if w[0] not in witnesses],
     )
-
-
-def _holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
-    try:
-        return bool(check(*args))
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc} "
-            f"in state {args[0]!r}"[:600]
-        ) from exc
 
 
 def _has_new_successor(model: Model, frontier: list[Any], parent: dict[Any, Any]) -> bool:
@@ -271,9 +261,9 @@ def _explain_failure(
         )
     for p in props:
         if p.kind in ("invariant", "sometimes"):
-            _holds(model, p.name, p.check, t)  # raises the property's ModelError
+            property_holds(model, p.name, p.check, t)  # raises the property's ModelError
         elif p.kind == "action":
-            _holds(model, p.name, p.check, s, step, t)
+            property_holds(model, p.name, p.check, s, step, t)
     return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
 
 
