@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -109,6 +110,13 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
             table.add_row("", f"back to state {trace.loop_start}",
                           f"steps {trace.loop_start + 1}..{len(trace.steps)} repeat forever")
     return table
+
+
+def trace_text(trace: Trace, width: int = 160) -> str:
+    """The step table as plain text (for test failure messages and logs)."""
+    c = Console(width=width, no_color=True, highlight=False, record=True, file=io.StringIO())
+    c.print(step_table(trace))
+    return c.export_text()
 
 
 def print_replay(rep: Replay, file: IO[str] | None = None) -> None:

@@ -16,6 +16,7 @@ import pytest
 from explorer import registry, tracefile
 from explorer.checker import Options, check_model
 from explorer.replay import replay
+from explorer.report import trace_text
 from explorer.verdict import Result
 
 CLAIMS_LEDGER = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
@@ -42,7 +43,9 @@ def _cases() -> list:
 @pytest.mark.parametrize(("model_id", "prop"), _cases())
 def test_verdict_as_expected(model_id: str, prop: str) -> None:
     r = results_for(model_id)[prop]
-    assert r.verdict == r.expected, f"{model_id} {prop}: {r.reason}"
+    if r.verdict != r.expected:
+        shown = f"\n{trace_text(r.trace)}" if r.trace is not None else ""
+        pytest.fail(f"{model_id} {prop}: expected {r.expected}, got {r.verdict}: {r.reason}{shown}")
     if r.verdict == "violated" and r.trace is not None:
         again = replay(tracefile.from_json(r.trace.to_json()))
         assert again.reproduced, again.problem
