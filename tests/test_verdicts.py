@@ -46,7 +46,8 @@ def test_verdict_as_expected(model_id: str, prop: str) -> None:
     if r.verdict != r.expected:
         shown = f"\n{trace_text(r.trace)}" if r.trace is not None else ""
         pytest.fail(f"{model_id} {prop}: expected {r.expected}, got {r.verdict}: {r.reason}{shown}")
-    if r.verdict == "violated" and r.trace is not None:
+    if r.verdict == "violated":
+        assert r.trace is not None, f"{model_id} {prop}: a violation must carry a trace"
         again = replay(tracefile.from_json(r.trace.to_json()))
         assert again.reproduced, again.problem
 
@@ -58,5 +59,6 @@ def test_every_model_names_claims_from_the_ledger() -> None:
     assert known, "no claim IDs parsed from the ledger"
     for mid, cls in registry.all_models().items():
         assert cls.claims, f"{mid} names no claim"
-        unknown = set(cls.claims) - known
+        named = set(cls.claims) | {c for p in cls().properties for c in p.claims}
+        unknown = named - known
         assert not unknown, f"{mid} names claims not in CLAIMS.md: {sorted(unknown)}"
