@@ -43,6 +43,19 @@ def _amount(model: Any, amount: Amount) -> int:
     return getattr(model, amount) if isinstance(amount, str) else amount
 
 
+def issued_per_node(field: str = "issued") -> IssuedAdapter:
+    """The adapter for a state keeping one issue log per node in ``field``.
+
+    Lists every node's log, node 0's first: each node's entries stay in its
+    issue order, which is all the per-node checks need.
+    """
+
+    def every_issued(model: Any, s: Any) -> list[Issued]:
+        return [i for log in getattr(s, field) for i in log]
+
+    return every_issued
+
+
 # --------------------------------------------------------------------------- plain checks
 
 

@@ -3,7 +3,8 @@
 Each function returns an :class:`explorer.model.Property` to assign as a class
 attribute of a model; the model binds it with small adapters that say, in the
 model's own terms, "who is in the critical section in this state", "who does
-the lock service think owns the lock", "which token did the resource accept".
+the lock service think owns the lock", "from which grant came the write the
+resource accepted".
 Adapters take the model instance first (``lambda self, s: ...``) so they can
 read parameters.
 
@@ -19,8 +20,12 @@ Properties (seed §8: mutual exclusion, no deadlock, reentrancy, fault tolerance
   another client owns (an action property);
 * :func:`reentrancy` -- a reentrant lock stays owned by its holder until the
   holder's hold count returns to 0;
-* :func:`fencing` -- the resource never accepts a token lower than one it has
-  already seen;
+* :func:`fencing` -- the resource never accepts a write from an older lock
+  grant after one from a newer grant (no stale write); staleness is the
+  lock service's grant order, recorded apart from the token the resource
+  checks, so the property does not restate the resource's rule.
+  :func:`no_stale_write` binds it to a log of :class:`Write` entries, which
+  :func:`accept_write` appends to;
 * :func:`wakeups_per_release` -- releasing the lock wakes at most ``limit``
   waiters (the herd effect), with :func:`max_wakeups_per_release` measuring
   the worst case over the explored space and :func:`wakeups_measure`
@@ -30,7 +35,7 @@ Properties (seed §8: mutual exclusion, no deadlock, reentrancy, fault tolerance
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from explorer.model import Model, Property, Step
 
@@ -40,10 +45,11 @@ Holders = Callable[[Any, Any], Iterable[Any]]
 Owner = Callable[[Any, Any], Any]
 #: (model, state) -> {client: how many nested holds the client's program has}
 HoldCounts = Callable[[Any, Any], Mapping[Any, int]]
-#: (model, state, step, next state) -> the token the resource accepted in this step, or None
-Accepted = Callable[[Any, Any, Step, Any], Any]
-#: (model, state) -> the highest token the resource has seen so far, or None
-HighestSeen = Callable[[Any, Any], Any]
+#: (model, state, step, next state) -> the grant number of the write the resource accepted
+#: in this step, or None
+AcceptedGrant = Callable[[Any, Any, Step, Any], Any]
+#: (model, state) -> the highest grant number among the writes accepted so far, or None
+NewestGrant = Callable[[Any, Any], Any]
 #: (model, state, step, next state) -> how many waiting clients this step woke up
 Woken = Callable[[Any, Any, Step, Any], int]
 
@@ -137,32 +143,88 @@ def reentrancy(
     )
 
 
+class Write(NamedTuple):
+    """One write the protected resource accepted, as the resource's log records it.
+
+    ``token`` is what the client presented and the resource compared;
+    ``grant`` is the lock service's grant sequence number: the true order in
+    which clients were granted the lock, which the client never shows the
+    resource.  The fencing property reads only ``grant``, the resource only
+    ``token``, so a token source that does not follow the grant order makes
+    the property fail.
+    """
+
+    grant: int
+    token: int
+
+
 def fencing(
-    accepted: Accepted,
-    highest_seen: HighestSeen,
+    accepted_grant: AcceptedGrant,
+    newest_grant: NewestGrant,
     *,
     expect: str = "holds",
     claims: Claims = (),
     name: str = "",
     doc: str = "",
 ) -> Property:
-    """The resource never accepts a token lower than one it has already seen (no stale write)."""
+    """No write from an older grant is accepted after a write from a newer grant (no stale write).
+
+    Staleness is defined by the lock service's grant order, not by the token
+    the resource checks: ``accepted_grant`` gives the grant number of the
+    write accepted in a step (None when none was), ``newest_grant`` the
+    highest grant number among the writes accepted so far.
+    """
 
     def check(model: Any, s: Any, step: Step, t: Any) -> bool:
-        token = accepted(model, s, step, t)
-        if token is None:
+        grant = accepted_grant(model, s, step, t)
+        if grant is None:
             return True
-        high = highest_seen(model, s)
-        return high is None or token >= high
+        newest = newest_grant(model, s)
+        return newest is None or grant >= newest
 
     return Property(
         kind="action",
         fn=check,
         expect=expect,
-        doc=doc or "The resource never accepts a token lower than one it has seen (no stale write).",
+        doc=doc or "No write from an older lock grant is accepted after one from a newer grant "
+        "(no stale write).",
         claims=tuple(claims),
         name=name,
     )
+
+
+def no_stale_write(
+    log: str = "accepted",
+    *,
+    expect: str = "holds",
+    claims: Claims = (),
+    name: str = "",
+    doc: str = "",
+) -> Property:
+    """:func:`fencing` for a model whose state field ``log`` is the resource's tuple of :class:`Write`."""
+
+    def accepted_grant(model: Any, s: Any, step: Step, t: Any) -> int | None:
+        before, after = getattr(s, log), getattr(t, log)
+        return after[-1].grant if len(after) > len(before) else None
+
+    def newest_grant(model: Any, s: Any) -> int | None:
+        return max((w.grant for w in getattr(s, log)), default=None)
+
+    return fencing(accepted_grant, newest_grant, expect=expect, claims=claims, name=name, doc=doc)
+
+
+def accept_write(
+    log: tuple[Write, ...], grant: int, token: int, *, fenced: bool
+) -> tuple[Write, ...]:
+    """The resource's log after a write presenting ``token`` (from grant ``grant``).
+
+    Unfenced, the resource accepts every write.  Fenced, it rejects a token
+    lower than the highest it has accepted: it compares tokens only, never
+    grant numbers, which it cannot know.
+    """
+    if fenced and token < max((w.token for w in log), default=token):
+        return log
+    return (*log, Write(grant, token))
 
 
 WAKEUPS_MEASURE = "max wake-ups per release"

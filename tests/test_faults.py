@@ -212,6 +212,19 @@ def test_fencing_keeps_the_resource_safe_but_not_the_lock() -> None:
     assert bigger["no_stale_write"][0] == "holds"
 
 
+def test_fencing_with_falling_tokens_accepts_the_stale_write() -> None:
+    class FallingTokens(SetNxPxFencing):
+        def fencing_token(self, grant: int) -> int:
+            return -grant
+
+    found = verdicts(FallingTokens())
+    assert found["no_stale_write"] == ("violated", 8)
+    trace = next(r.trace for r in bfs.check(FallingTokens()) if r.property == "no_stale_write")
+    assert [st.label() for st in trace.steps][-3:] == [
+        "write(client=1)", "resume(client=0)", "write(client=0)"
+    ]
+
+
 def test_lk5_counterexamples_are_committed_and_replay() -> None:
     for name in ("locks.redis_set_nx_px.mutual_exclusion.json",
                  "locks.redis_set_nx_px.no_stale_write.json",

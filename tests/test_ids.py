@@ -10,10 +10,19 @@ import pytest
 from explorer import registry, tracefile
 from explorer.checker import Options, check_model
 from explorer.cli import main
+from explorer.errors import BadInput
 from explorer.replay import replay
 from models.ids import uuid
 from models.ids.snowflake_gen import SnowflakeGenerator
-from properties.ids import Issued, all_unique, increasing_per_node, k_sorted, longest_wait
+from models.ids.variants import VariantModel
+from properties.ids import (
+    Issued,
+    all_unique,
+    increasing_per_node,
+    issued_per_node,
+    k_sorted,
+    longest_wait,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_MODELS = [mid for mid in registry.all_models() if mid.startswith("ids.")]
@@ -124,6 +133,36 @@ def test_more_workers_than_worker_bits_is_bad_input(capsys) -> None:
     assert "worker_bits" in capsys.readouterr().err
 
 
+def test_horizon_past_the_timestamp_field_is_bad_input(capsys) -> None:
+    # 3 timestamp bits hold 0..7: tick 8 would wrap to timestamp 0 and collide
+    assert main(["check", "ids.snowflake_gen", "-p", "horizon=9"]) == 2
+    err = capsys.readouterr().err
+    assert "timestamp_bits" in err and "horizon" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(BadInput):
+        SnowflakeGenerator(horizon=8)
+    with pytest.raises(BadInput):
+        SnowflakeGenerator(horizon=16, timestamp_bits=4)
+    widest = SnowflakeGenerator(horizon=7, requests=2)  # the last timestamp the field holds
+    assert all(r.as_expected for r in check_model(widest, Options()))
+
+
+def test_design_choices_are_fixed_by_the_variant_not_by_a_parameter(capsys) -> None:
+    variants = [registry.get(mid) for mid in ID_MODELS]
+    with_choices = [cls for cls in variants if issubclass(cls, VariantModel) and cls.design_choices]
+    assert {cls.id for cls in with_choices} >= {
+        "ids.redis_incr", "ids.redis_incr.aof", "ids.replica_read.primary", "ids.segment",
+        "ids.segment.blind_write", "ids.snowflake_gen.rollback", "ids.uuid1.no_bump"}
+    for cls in with_choices:
+        assert not set(cls.design_choices) & set(cls.params()), cls.id
+    assert main(["check", "ids.redis_incr", "-p", "persistence=aof_always"]) == 2
+    err = capsys.readouterr().err
+    assert "ids.redis_incr.aof" in err and "design choice" in err
+    assert main(["check", "ids.snowflake_gen", "-p", "same_worker_id=true"]) == 2
+    assert "ids.snowflake_gen.same_worker" in capsys.readouterr().err
+    assert main(["check", "ids.redis_incr", "-p", "no_such_knob=1"]) == 2
+    assert "its parameters are" in capsys.readouterr().err
+
+
 def test_generator_larger_instance_still_unique() -> None:
     model = SnowflakeGenerator(nodes=2, requests=4, horizon=4)
     verdicts = {r.property: r.verdict for r in check_model(model, Options())}
@@ -139,6 +178,16 @@ def test_unique_and_increasing() -> None:
     assert not all_unique(log + [Issued(1, 1)])
     assert not increasing_per_node(log + [Issued(0, 2)])
     assert increasing_per_node(log + [Issued(1, 2 + 1)])
+
+
+def test_issued_per_node_lists_every_log_in_node_order() -> None:
+    from typing import NamedTuple
+
+    class Logs(NamedTuple):
+        issued: tuple
+
+    logs = Logs(((Issued(0, 3), Issued(0, 5)), (), (Issued(2, 4),)))
+    assert issued_per_node("issued")(None, logs) == [Issued(0, 3), Issued(0, 5), Issued(2, 4)]
 
 
 def test_k_sorted_within_the_declared_skew() -> None:

@@ -330,16 +330,16 @@ def test_recovery_needs_a_fair_restart() -> None:
 
 
 def test_setnx_without_ttl_is_stuck_and_ttl_frees_it_only_if_time_is_fair() -> None:
-    r = verdict(SetNxNoTtl(), "lock_freed")
+    r = verdict(SetNxNoTtl(), "eventually_free")
     assert r.verdict == VIOLATED
     assert [st.action for st in r.trace.steps[: r.trace.loop_start]] == ["acquire", "crash"]
-    assert verdict(SetNxWithTtl(), "lock_freed").verdict == HOLDS
-    assert verdict(SetNxWithTtl(clients=3, ttl=3), "lock_freed").verdict == HOLDS
+    assert verdict(SetNxWithTtl(), "eventually_free").verdict == HOLDS
+    assert verdict(SetNxWithTtl(clients=3, ttl=3), "eventually_free").verdict == HOLDS
 
     class ClockMayStop(SetNxWithTtl):
         weak_fair = ("all_protocol",)
 
-    r = verdict(ClockMayStop(), "lock_freed")
+    r = verdict(ClockMayStop(), "eventually_free")
     assert r.verdict == VIOLATED
     assert {st.action for st in r.trace.steps[r.trace.loop_start:]} == {"retry"}
 
@@ -358,7 +358,7 @@ def test_cycle_and_dead_end_lassos_replay(tmp_path: Any) -> None:
     cycle = _trace(CoordinatorCrash(), "all_decide", tmp_path)
     assert replay(cycle).reproduced, replay(cycle).problem
     # a dead end: a model registered under its id is needed for replay, so use the registry's
-    lock = _trace(SetNxNoTtl(), "lock_freed", tmp_path)
+    lock = _trace(SetNxNoTtl(), "eventually_free", tmp_path)
     assert replay(lock).reproduced
 
 
@@ -392,7 +392,7 @@ def test_step_table_marks_the_loop_and_its_end(tmp_path: Any) -> None:
     from explorer.report import print_replay
 
     for model, name, ending in [(CoordinatorCrash(), "all_decide", "back to state 4"),
-                                (SetNxNoTtl(), "lock_freed", "back to state 2")]:
+                                (SetNxNoTtl(), "eventually_free", "back to state 2")]:
         out = io.StringIO()
         print_replay(replay(_trace(model, name, tmp_path)), out)
         text = out.getvalue()

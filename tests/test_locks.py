@@ -25,6 +25,7 @@ MINE = sorted(m for m in registry.all_models()
 LEDGER = {
     ("LK-1", "locks.db_row", "mutual_exclusion"): "holds",
     ("LK-1", "locks.db_row", "eventually_free"): "violated",
+    ("LK-5", "locks.db_row.with_expiry", "mutual_exclusion"): "violated",
     ("LK-2", "locks.zookeeper", "mutual_exclusion"): "holds",
     ("LK-2b", "locks.zookeeper.session_expiry", "mutual_exclusion"): "violated",
     ("LK-2c", "locks.zookeeper.watch_lock_node", "wakeups_per_release"): "violated",
@@ -38,6 +39,9 @@ LEDGER = {
     ("LK-9", "locks.failover", "mutual_exclusion"): "violated",
     ("LK-10", "locks.redlock", "mutual_exclusion"): "violated",
     ("LK-10b", "locks.redlock.delayed_restart", "mutual_exclusion"): "holds",
+    ("LK-10b", "locks.redlock.delayed_restart", "no_stale_write"): "holds",
+    ("LK-10", "locks.redlock.delayed_restart.clock_drift", "mutual_exclusion"): "violated",
+    ("LK-7", "locks.watchdog", "mutual_exclusion"): "holds",
     ("LK-11", "locks.zookeeper.session_expiry.fenced", "no_stale_write"): "holds",
     ("LK-11", "locks.redlock.fenced", "no_stale_write"): "holds",
 }
@@ -67,6 +71,29 @@ def test_verdict_matches_the_claims_ledger(claim: str, model_id: str, prop: str)
     r = results(model_id)[prop]
     assert claim in r.claims
     assert r.verdict == LEDGER[(claim, model_id, prop)], r.reason
+
+
+#: the verdict CLAIMS.md expects of each claim's own property, where it has one
+CLAIM_VERDICT = {
+    "LK-2": "holds", "LK-2b": "violated", "LK-5": "violated", "LK-9": "violated",
+    "LK-10": "violated", "LK-10b": "holds", "LK-11": "holds",
+}
+
+
+#: variants that fix what their claim breaks, and say so in their docstring
+FIXES = ("locks.failover.wait_replica",)
+
+
+@pytest.mark.parametrize("model_id", sorted(m for m in registry.all_models()
+                                             if m.startswith("locks.") and m not in FIXES))
+def test_no_safety_verdict_contradicts_its_claim(model_id: str) -> None:
+    # A mutual exclusion or fencing verdict tagged with a claim must be the claim's verdict.
+    for name, r in results(model_id).items():
+        if name not in ("mutual_exclusion", "no_stale_write"):
+            continue
+        for claim in r.claims:
+            if claim in CLAIM_VERDICT:
+                assert r.expected == CLAIM_VERDICT[claim], f"{model_id} {name} tagged {claim}"
 
 
 @pytest.mark.parametrize("model_id", MINE)
@@ -124,6 +151,48 @@ def test_zookeeper_frees_a_crashed_holders_lock_but_a_db_row_does_not() -> None:
     assert verdict("locks.db_row", "eventually_free") == "violated"
     assert verdict("locks.db_row.with_expiry", "eventually_free") == "holds"
     assert verdict("locks.setnx_then_expire.set_nx_px", "eventually_free") == "holds"
+
+
+# --------------------------------------------------------------------------- not by construction
+
+
+class ZooKeeperFallingTokens(registry.get("locks.zookeeper.session_expiry.fenced")):
+    """Fenced, but the token falls as the sequence number rises (a broken token source)."""
+
+    def fencing_token(self, seq: int) -> int:
+        return -seq
+
+
+class RedlockFallingTokens(registry.get("locks.redlock.fenced")):
+    """Fenced, but each grant's token is lower than the one before."""
+
+    def fencing_token(self, grant: int) -> int:
+        return -grant
+
+
+@pytest.mark.parametrize("broken", [ZooKeeperFallingTokens, RedlockFallingTokens])
+def test_fencing_with_falling_tokens_lets_a_stale_write_through(broken: type) -> None:
+    # The resource still rejects any token below the highest it accepted; with tokens that
+    # fall over the grants it so admits the older holder's write, and no_stale_write, which
+    # judges the lock service's grant order, must see it.
+    [r] = check_model(broken(), Options(), only=["no_stale_write"])
+    assert r.verdict == "violated"
+    actions = [st.action for st in r.trace.steps]
+    assert actions[-1] == "write" and actions.count("write") == 2
+    accepted = r.trace.steps[-1].state["accepted"]
+    assert len(accepted) == 2 and accepted[0]["grant"] > accepted[1]["grant"]
+
+
+def test_watchdog_verdicts_come_from_renew() -> None:
+    class NoRenewal(registry.get("locks.watchdog")):
+        renew = None
+
+    for prop in ("mutual_exclusion", "lease_kept"):
+        [r] = check_model(NoRenewal(), Options(), only=[prop])
+        assert r.verdict == "violated", prop
+        assert "tick" in [st.action for st in r.trace.steps]
+        assert "pause" not in [st.action for st in r.trace.steps]
+    assert verdict("locks.watchdog", "mutual_exclusion") == "holds"
 
 
 def test_reentrant_lock_holds_at_depth_3() -> None:

@@ -79,24 +79,42 @@ def test_lock_freed_while_a_nested_hold_remains_fails_reentrancy() -> None:
 # --------------------------------------------------------------------------- fencing
 
 
-def fencing_prop() -> Property:
-    return locks.fencing(
-        accepted=lambda self, s, step, t: t["log"][-1] if len(t["log"]) > len(s["log"]) else None,
-        highest_seen=lambda self, s: max(s["log"], default=None),
-    )
+class Resource(NamedTuple):
+    accepted: tuple[locks.Write, ...]
 
 
-def test_lower_token_accepted_fails_fencing() -> None:
-    prop = fencing_prop()
-    assert not prop.fn(NOBODY, {"log": [3]}, Step("write"), {"log": [3, 2]})
+def log(*writes: tuple[int, int]) -> Resource:
+    return Resource(tuple(locks.Write(grant, token) for grant, token in writes))
 
 
-def test_equal_or_higher_token_or_rejection_passes_fencing() -> None:
-    prop = fencing_prop()
-    assert prop.fn(NOBODY, {"log": []}, Step("write"), {"log": [1]})
-    assert prop.fn(NOBODY, {"log": [2]}, Step("write"), {"log": [2, 2]})
-    assert prop.fn(NOBODY, {"log": [2]}, Step("write"), {"log": [2, 5]})
-    assert prop.fn(NOBODY, {"log": [3]}, Step("write"), {"log": [3]})  # rejected
+def test_a_write_from_an_older_grant_after_a_newer_one_fails_fencing() -> None:
+    prop = locks.no_stale_write()
+    assert prop.kind == "action"
+    assert not prop.fn(NOBODY, log((3, 3)), Step("write"), log((3, 3), (2, 2)))
+
+
+def test_newer_or_same_grant_or_rejection_passes_fencing() -> None:
+    prop = locks.no_stale_write()
+    assert prop.fn(NOBODY, log(), Step("write"), log((1, 1)))
+    assert prop.fn(NOBODY, log((2, 2)), Step("write"), log((2, 2), (2, 2)))
+    assert prop.fn(NOBODY, log((2, 2)), Step("write"), log((2, 2), (5, 5)))
+    assert prop.fn(NOBODY, log((3, 3)), Step("write"), log((3, 3)))  # rejected
+
+
+def test_fencing_judges_grants_not_tokens() -> None:
+    # Tokens that fall while grants rise are no stale write; tokens that rise while grants
+    # fall are one: the property is not the resource's token check restated.
+    prop = locks.no_stale_write()
+    assert prop.fn(NOBODY, log((1, 9)), Step("write"), log((1, 9), (2, 4)))
+    assert not prop.fn(NOBODY, log((2, 4)), Step("write"), log((2, 4), (1, 9)))
+
+
+def test_the_resource_compares_tokens_only() -> None:
+    newest = (locks.Write(grant=2, token=5),)
+    assert locks.accept_write(newest, 1, 4, fenced=True) == newest
+    assert locks.accept_write(newest, 1, 7, fenced=True) == (*newest, locks.Write(1, 7))
+    assert locks.accept_write(newest, 1, 4, fenced=False) == (*newest, locks.Write(1, 4))
+    assert locks.accept_write((), 1, 4, fenced=True) == (locks.Write(1, 4),)
 
 
 # --------------------------------------------------------------------------- herd effect

@@ -29,11 +29,13 @@ and an ID handed out by the primary is not yet readable on a replica, so a
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
+from explorer.faults import Faults
 from explorer.liveness import leads_to
 from explorer.model import Model, Param, action, fault, invariant, sometimes
 from explorer.state import put
+from models.ids.variants import VariantModel
 from properties.ids import Issued, answered_within, increasing_ids, issued_some, unique_ids
 
 
@@ -61,12 +63,10 @@ class AutoIncrement(Model):
     requests = Param(3, at_least=1, doc="ID requests in a behaviour")
     horizon = Param(3, at_least=1, doc="last tick")
     patience = Param(1, at_least=0, doc="ticks a request may wait (availability)")
-    crashes = Param(1, at_least=0)
-    restarts = Param(1, at_least=0)
+    faults = Faults(crash=1, restart=1, tick=True)  # Params crashes=1, restarts=1
 
     def init(self):
-        yield Db(0, True, 0, (None,) * self.clients, (), self.requests, self.crashes,
-                 self.restarts)
+        yield Db(0, True, 0, (None,) * self.clients, (), self.requests, **self.faults.initial())
 
     @action(client="clients")
     def request(self, s: Db, client: int):
@@ -83,19 +83,19 @@ class AutoIncrement(Model):
 
     @fault("crash")
     def crash(self, s: Db):
-        if s.up and s.crashes_left > 0:
-            return s._replace(up=False, crashes_left=s.crashes_left - 1)
+        if s.up:
+            return self.faults.spend(s._replace(up=False), "crash")
 
     @fault("restart")
     def restart(self, s: Db):
-        if not s.up and s.restarts_left > 0:
-            return s._replace(up=True, restarts_left=s.restarts_left - 1)
+        if not s.up:
+            return self.faults.spend(s._replace(up=True), "restart")
 
     @fault("tick")
     def tick(self, s: Db):
         answerable = s.up and any(w is not None for w in s.waiting)
-        if s.now < self.horizon and not answerable:
-            return s._replace(now=s.now + 1)
+        if not answerable:
+            return self.faults.tick(s)
 
     unique = unique_ids(_db_issued, claims=("ID-2",))
     monotone = increasing_ids(_db_issued, claims=("ID-2",))
@@ -116,7 +116,7 @@ class NeverRestarted(AutoIncrement):
     """The database crashes and does not come back: no more IDs, ever.  Claims: ID-2."""
 
     id = "ids.autoincrement.down"
-    restarts = Param(0, at_least=0)
+    faults = Faults(crash=1, restart=0, tick=True)  # crash-stop: no restart, ever
     expected = {"eventually_answered": "violated"}
 
 
@@ -126,13 +126,15 @@ class Rows(NamedTuple):
     client: tuple[tuple, ...]  # per client: ("idle",) | ("inserted", id) | ("read", id, found)
 
 
-class ReplicaRead(Model):
+class ReplicaRead(VariantModel):
     """Insert on the primary, read back on a lagging replica.  Claims: ID-4."""
 
     id = "ids.replica_read"
     claims = ("ID-4",)
     clients = Param(2, at_least=1, doc="clients, each inserting one row then reading it")
-    read_from = Param("replica", choices=("replica", "primary"), doc="where the read goes")
+    design_choices = ("read_from",)
+    #: where the read goes: "replica" or "primary"
+    read_from: ClassVar[str] = "replica"
 
     def init(self):
         yield Rows((), 0, (("idle",),) * self.clients)
@@ -171,5 +173,5 @@ class PrimaryRead(ReplicaRead):
     """Read back on the primary (the seed's fix): read-after-write holds.  Claims: ID-4."""
 
     id = "ids.replica_read.primary"
-    read_from = Param("primary", choices=("replica", "primary"), doc="where the read goes")
+    read_from = "primary"
     expected = {"read_after_write": "holds"}

@@ -4,7 +4,7 @@
 server may ``crash`` (memory lost) and ``restart``, recovering the counter
 from what it persisted:
 
-* ``persistence="none"`` (``ids.redis_incr``, ID-5): nothing; the counter
+* ``persistence = "none"`` (``ids.redis_incr``, ID-5): nothing; the counter
   restarts at 0 and the next ``INCR`` hands out 1 again -- a duplicate;
 * ``"snapshot"`` (``ids.redis_incr.snapshot``): an RDB-style background
   ``save`` copies the counter now and then; a restart goes back to the last
@@ -20,9 +20,11 @@ been issued (e.g. persist a high-water mark reserved in blocks, as ID-7 does).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
-from explorer.model import Model, Param, action, fault, sometimes
+from explorer.faults import Faults
+from explorer.model import Param, action, fault, sometimes
+from models.ids.variants import VariantModel
 from properties.ids import Issued, all_unique, increasing_ids, issued_some, unique_ids
 
 
@@ -40,19 +42,19 @@ def _issued(model: RedisIncr, s: Redis) -> tuple[Issued, ...]:
     return s.issued
 
 
-class RedisIncr(Model):
+class RedisIncr(VariantModel):
     """Redis INCR without persistence, restarted: a duplicate ID.  Claims: ID-5."""
 
     id = "ids.redis_incr"
     claims = ("ID-5",)
     requests = Param(3, at_least=1, doc="INCR calls in a behaviour")
-    crashes = Param(1, at_least=0)
-    restarts = Param(1, at_least=0)
-    persistence = Param("none", choices=("none", "snapshot", "aof_always"),
-                        doc="what survives a crash")
+    faults = Faults(crash=1, restart=1)  # Params crashes=1, restarts=1
+    design_choices = ("persistence",)
+    #: what survives a crash: "none", "snapshot" or "aof_always"
+    persistence: ClassVar[str] = "none"
 
     def init(self):
-        yield Redis(True, 0, 0, (), self.requests, self.crashes, self.restarts)
+        yield Redis(True, 0, 0, (), self.requests, **self.faults.initial())
 
     @action()
     def incr(self, s: Redis):
@@ -70,13 +72,13 @@ class RedisIncr(Model):
 
     @fault("crash")
     def crash(self, s: Redis):
-        if s.up and s.crashes_left > 0:
-            return s._replace(up=False, counter=0, crashes_left=s.crashes_left - 1)
+        if s.up:
+            return self.faults.spend(s._replace(up=False, counter=0), "crash")
 
     @fault("restart")
     def restart(self, s: Redis):
-        if not s.up and s.restarts_left > 0:
-            return s._replace(up=True, counter=s.persisted, restarts_left=s.restarts_left - 1)
+        if not s.up:
+            return self.faults.spend(s._replace(up=True, counter=s.persisted), "restart")
 
     unique = unique_ids(_issued, expect="violated", claims=("ID-5",))
     increasing = increasing_ids(_issued, expect="violated")
@@ -87,8 +89,7 @@ class SnapshotRedisIncr(RedisIncr):
     """INCR with RDB-style snapshots: a restart re-issues IDs after the snapshot.  Claims: ID-5."""
 
     id = "ids.redis_incr.snapshot"
-    persistence = Param("snapshot", choices=("none", "snapshot", "aof_always"),
-                        doc="what survives a crash")
+    persistence = "snapshot"
 
     @sometimes()
     def duplicate_after_a_snapshot(self, s: Redis) -> bool:
@@ -100,6 +101,5 @@ class AofRedisIncr(RedisIncr):
     """INCR with appendfsync always: every ID is durable before it is handed out.  Claims: ID-5."""
 
     id = "ids.redis_incr.aof"
-    persistence = Param("aof_always", choices=("none", "snapshot", "aof_always"),
-                        doc="what survives a crash")
+    persistence = "aof_always"
     expected = {"unique": "holds", "increasing": "holds"}

@@ -23,11 +23,13 @@ of per-node rather than global order; one database round trip per
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
-from explorer.model import Model, Param, action, fault, sometimes
+from explorer.faults import Faults
+from explorer.model import Param, action, fault, sometimes
 from explorer.state import put
-from properties.ids import Issued, increasing_ids, issued_some, unique_ids
+from models.ids.variants import VariantModel
+from properties.ids import Issued, increasing_ids, issued_per_node, issued_some, unique_ids
 
 
 class Node(NamedTuple):
@@ -46,14 +48,11 @@ class Seg(NamedTuple):
     restarts_left: int
 
 
-def _issued(model: SegmentAllocation, s: Seg) -> list[Issued]:
-    return [i for log in s.issued for i in log]
-
-
+_issued = issued_per_node("issued")
 NO_RANGE = Node(True, None, 1, 0)
 
 
-class SegmentAllocation(Model):
+class SegmentAllocation(VariantModel):
     """Segment allocation by compare-and-set, nodes may crash.  Claims: ID-7."""
 
     id = "ids.segment"
@@ -61,13 +60,14 @@ class SegmentAllocation(Model):
     nodes = Param(2, at_least=1, at_most=4)
     segment = Param(2, at_least=1, doc="IDs per reserved range")
     ids = Param(4, at_least=1, doc="IDs handed out in a behaviour (all nodes)")
-    crashes = Param(1, at_least=0)
-    restarts = Param(1, at_least=0)
-    compare_and_set = Param(True, doc="reserve with CAS (False: blind write)")
+    faults = Faults(crash=1, restart=1)  # Params crashes=1, restarts=1
+    design_choices = ("compare_and_set",)
+    #: reserve with compare-and-set (False: a blind write of read + segment)
+    compare_and_set: ClassVar[bool] = True
 
     def init(self):
-        yield Seg(0, (NO_RANGE,) * self.nodes, ((),) * self.nodes, self.ids, self.crashes,
-                  self.restarts)
+        yield Seg(0, (NO_RANGE,) * self.nodes, ((),) * self.nodes, self.ids,
+                  **self.faults.initial())
 
     @action(node="nodes")
     def fetch(self, s: Seg, node: int):
@@ -96,15 +96,14 @@ class SegmentAllocation(Model):
 
     @fault("crash", node="nodes")
     def crash(self, s: Seg, node: int):
-        if s.nodes[node].up and s.crashes_left > 0:
-            return s._replace(nodes=put(s.nodes, node, NO_RANGE._replace(up=False)),
-                              crashes_left=s.crashes_left - 1)
+        if s.nodes[node].up:
+            down = NO_RANGE._replace(up=False)
+            return self.faults.spend(s._replace(nodes=put(s.nodes, node, down)), "crash")
 
     @fault("restart", node="nodes")
     def restart(self, s: Seg, node: int):
-        if not s.nodes[node].up and s.restarts_left > 0:
-            return s._replace(nodes=put(s.nodes, node, NO_RANGE),
-                              restarts_left=s.restarts_left - 1)
+        if not s.nodes[node].up:
+            return self.faults.spend(s._replace(nodes=put(s.nodes, node, NO_RANGE)), "restart")
 
     unique = unique_ids(_issued, claims=("ID-7",))
     increasing = increasing_ids(_issued, claims=("ID-7",))
@@ -124,7 +123,6 @@ class BlindWrite(SegmentAllocation):
     """Segment allocation with a blind write instead of CAS: duplicate ranges.  Claims: ID-7."""
 
     id = "ids.segment.blind_write"
-    compare_and_set = Param(False, doc="reserve with CAS (False: blind write)")
-    unique = unique_ids(_issued, expect="violated", claims=("ID-7",))
+    compare_and_set = False
     # a stale blind write can move max_id backwards: a node's next range may lie below its last
-    increasing = increasing_ids(_issued, expect="violated")
+    expected = {"unique": "violated", "increasing": "violated"}

@@ -5,14 +5,17 @@ Claims: ID-6 (explored half), ID-6b, ID-6c, ID-6d, ID-6e.
 Each node packs ``(timestamp, worker id, sequence)`` with the same layout code
 as the proved ``ids.snowflake`` model, at tiny widths (3/1/1 bits by default).
 Its clock is the global ``now`` plus an offset that only a ``clock_jump``
-fault changes (NTP stepping the clock back by ``rollback`` ticks).  A client
-``request`` waits until ``next_id`` answers it; ``next_id`` follows the usual
-code:
+fault changes (NTP stepping the clock back by ``rollback`` ticks).  Clocks
+never read past ``horizon``, which must fit the timestamp field (at most
+``2^timestamp_bits - 1``): a longer horizon is rejected as bad input rather
+than left to wrap the timestamp into collisions of the small model's making.
+A client ``request`` waits until ``next_id`` answers it; ``next_id`` follows
+the usual code:
 
 * clock ahead of the last timestamp: sequence 0, issue;
 * clock equal to it: next sequence, or -- when the sequence is exhausted --
   wait for the next tick (ID-6d);
-* clock behind it (rolled back): ``on_rollback="refuse"`` refuses (the
+* clock behind it (rolled back): ``on_rollback = "refuse"`` refuses (the
   request keeps waiting: the usual "throw on clock moved backwards", ID-6c);
   ``"trust"`` treats it as a new millisecond and restarts the sequence
   (ID-6b).
@@ -37,16 +40,19 @@ IDs are only k-sorted within the real clock skew between nodes.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from explorer.errors import BadInput
-from explorer.model import Model, Param, action, fault, sometimes
+from explorer.faults import Faults
+from explorer.model import Param, action, fault, sometimes
 from explorer.state import put
 from models.ids.snowflake import Layout
+from models.ids.variants import VariantModel
 from properties.ids import (
     Issued,
     answered_within,
     increasing_ids,
+    issued_per_node,
     issued_some,
     trend_ids,
     unique_ids,
@@ -68,15 +74,14 @@ class Gen(NamedTuple):
     clock_jumps_left: int
 
 
-def _issued(model: SnowflakeGenerator, s: Gen) -> list[Issued]:
-    return [i for log in s.issued for i in log]
+_issued = issued_per_node("issued")
 
 
 def _waiting(model: SnowflakeGenerator, s: Gen) -> list[int]:
     return [n.waiting for n in s.nodes if n.waiting is not None]
 
 
-class SnowflakeGenerator(Model):
+class SnowflakeGenerator(VariantModel):
     """Snowflake generator, distinct worker ids, clock never set back.  Claims: ID-6."""
 
     id = "ids.snowflake_gen"
@@ -87,13 +92,15 @@ class SnowflakeGenerator(Model):
     timestamp_bits = Param(3, at_least=1, at_most=16)
     worker_bits = Param(1, at_least=1, at_most=8)
     sequence_bits = Param(1, at_least=1, at_most=8)
-    clock_jumps = Param(0, at_least=0, doc="clock set-backs in a behaviour")
+    faults = Faults(clock_jump=0, tick=True)  # Param clock_jumps=0: clock set-backs
     rollback = Param(2, at_least=1, doc="ticks a clock_jump sets a node's clock back")
-    on_rollback = Param("refuse", choices=("refuse", "trust"),
-                        doc="what next_id does when the clock is behind its last timestamp")
-    same_worker_id = Param(False, doc="configure every node with worker id 0")
     patience = Param(1, at_least=0, doc="ticks a request may wait (availability)")
     skew = Param(1, at_least=1, doc="declared skew for the global trend (k-sortedness)")
+    design_choices = ("on_rollback", "same_worker_id")
+    #: what next_id does when the clock is behind its last timestamp: "refuse" or "trust"
+    on_rollback: ClassVar[str] = "refuse"
+    #: configure every node with worker id 0
+    same_worker_id: ClassVar[bool] = False
 
     def setup(self) -> None:
         if not self.same_worker_id and self.nodes > 1 << self.worker_bits:
@@ -101,13 +108,21 @@ class SnowflakeGenerator(Model):
                 f"{self.nodes} nodes need distinct worker ids but worker_bits={self.worker_bits} "
                 f"holds {1 << self.worker_bits}; raise worker_bits or lower nodes"
             )
+        # A clock reads at most `horizon` (a clock_jump only sets it back): a later
+        # timestamp would wrap in the field and collide with an early one.
+        if self.horizon >= 1 << self.timestamp_bits:
+            raise BadInput(
+                f"horizon={self.horizon} runs past the largest timestamp that timestamp_bits="
+                f"{self.timestamp_bits} can hold ({(1 << self.timestamp_bits) - 1}); "
+                "raise timestamp_bits or lower horizon"
+            )
         self.layout = Layout(self.timestamp_bits, self.worker_bits, self.sequence_bits,
                              self.sequence_bits, self.sequence_bits + self.worker_bits)
         self.max_seq = (1 << self.sequence_bits) - 1
 
     def init(self):
         yield Gen(0, (Node(0, -1, 0, None),) * self.nodes, ((),) * self.nodes,
-                  self.requests, self.clock_jumps)
+                  self.requests, **self.faults.initial())
 
     def worker_id(self, node: int) -> int:
         return 0 if self.same_worker_id else node
@@ -143,7 +158,7 @@ class SnowflakeGenerator(Model):
             return None  # clock moved backwards: refuse until it passes `last`
         else:
             seq = 0  # trusts the clock: a "new" millisecond
-        value = self.layout.pack(ts % (1 << self.timestamp_bits), self.worker_id(node), seq)
+        value = self.layout.pack(ts, self.worker_id(node), seq)
         log = s.issued[node] + (Issued(node, value, s.now),)
         return s._replace(nodes=put(s.nodes, node, Node(n.offset, ts, seq, None)),
                           issued=put(s.issued, node, log))
@@ -153,19 +168,19 @@ class SnowflakeGenerator(Model):
     @fault("tick")
     def tick(self, s: Gen):
         servable = any(self.answer(s, i) is not None for i in range(self.nodes))
-        if s.now < self.horizon and not servable:
-            return s._replace(now=s.now + 1)
+        if not servable:
+            return self.faults.tick(s)
 
     @fault("clock_jump", node="nodes")
     def clock_jump(self, s: Gen, node: int):
         n = s.nodes[node]
-        if s.clock_jumps_left > 0 and self.clock(s, node) - self.rollback >= 0:
-            return s._replace(nodes=put(s.nodes, node, n._replace(offset=n.offset - self.rollback)),
-                              clock_jumps_left=s.clock_jumps_left - 1)
+        if self.clock(s, node) - self.rollback >= 0:
+            set_back = n._replace(offset=n.offset - self.rollback)
+            return self.faults.spend(s._replace(nodes=put(s.nodes, node, set_back)), "clock_jump")
 
     # -- properties ----------------------------------------------------------------------
 
-    unique = unique_ids(_issued, claims=("ID-6",))
+    unique = unique_ids(_issued)  # each variant's own claim
     increasing = increasing_ids(_issued, claims=("ID-6",))
     trend = trend_ids(_issued, "skew")
     available = answered_within(_waiting, lambda s: s.now, "patience")
@@ -177,12 +192,9 @@ class RollbackTrusted(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.rollback"
     claims = ("ID-6b",)
-    clock_jumps = Param(1, at_least=0, doc="clock set-backs in a behaviour")
-    on_rollback = Param("trust", choices=("refuse", "trust"),
-                        doc="what next_id does when the clock is behind its last timestamp")
-    unique = unique_ids(_issued, expect="violated", claims=("ID-6b",))
-    increasing = increasing_ids(_issued, expect="violated", claims=("ID-6b",))
-    trend = trend_ids(_issued, "skew", expect="violated")
+    faults = Faults(clock_jump=1, tick=True)
+    on_rollback = "trust"
+    expected = {"unique": "violated", "increasing": "violated", "trend": "violated"}
 
 
 class RollbackRefused(SnowflakeGenerator):
@@ -190,13 +202,10 @@ class RollbackRefused(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.refuse"
     claims = ("ID-6c",)
-    clock_jumps = Param(1, at_least=0, doc="clock set-backs in a behaviour")
-    unique = unique_ids(_issued, claims=("ID-6c",))
-    available = answered_within(_waiting, lambda s: s.now, "patience", expect="violated",
-                                claims=("ID-6c",))
+    faults = Faults(clock_jump=1, tick=True)
     # The set-back node's clock lags the other's by `rollback` > `skew` ticks:
-    # an ID it issues after the jump can be smaller than one issued earlier.
-    trend = trend_ids(_issued, "skew", expect="violated")
+    # an ID it issues after the jump can be smaller than one issued earlier (trend).
+    expected = {"available": "violated", "trend": "violated"}
 
     @sometimes()
     def refused(self, s: Gen) -> bool:
@@ -210,8 +219,6 @@ class SequenceExhausted(SnowflakeGenerator):
     id = "ids.snowflake_gen.exhausted"
     claims = ("ID-6d",)
     nodes = Param(1, at_least=1, at_most=4, doc="generator nodes")
-    unique = unique_ids(_issued, claims=("ID-6d",))
-    available = answered_within(_waiting, lambda s: s.now, "patience", claims=("ID-6d",))
 
     @sometimes()
     def waited_for_next_tick(self, s: Gen) -> bool:
@@ -225,5 +232,5 @@ class SameWorkerId(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.same_worker"
     claims = ("ID-6e",)
-    same_worker_id = Param(True, doc="configure every node with worker id 0")
-    unique = unique_ids(_issued, expect="violated", claims=("ID-6e",))
+    same_worker_id = True
+    expected = {"unique": "violated"}

@@ -32,11 +32,13 @@ from __future__ import annotations
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from explorer.errors import BadInput
+from explorer.faults import Faults
 from explorer.measure import Measurement, measured
 from explorer.model import Model, Param, action, fault, sometimes
+from models.ids.variants import VariantModel
 from properties.ids import Issued, issued_some, unique_ids
 
 #: up to this many IDs the probability is an exact rational
@@ -175,7 +177,7 @@ class Uuid1State(NamedTuple):
     clock_jumps_left: int
 
 
-class UUIDv1(Model):
+class UUIDv1(VariantModel):
     """UUIDv1, clock set back, clock sequence bumped.  Claims: ID-1b."""
 
     id = "ids.uuid1"
@@ -183,12 +185,14 @@ class UUIDv1(Model):
     requests = Param(3, at_least=1, doc="UUIDs requested in a behaviour")
     horizon = Param(3, at_least=1, doc="last tick")
     clock_seq_bits = Param(2, at_least=1, at_most=14, doc="clock sequence width (RFC: 14)")
-    clock_jumps = Param(1, at_least=0, doc="clock set-backs in a behaviour")
+    faults = Faults(clock_jump=1, tick=True)  # Param clock_jumps=1: clock set-backs
     rollback = Param(1, at_least=1, doc="ticks a clock_jump sets the clock back")
-    bump = Param(True, doc="increment the clock sequence when the clock went back (RFC 4122)")
+    design_choices = ("bump",)
+    #: increment the clock sequence when the clock went back (RFC 4122)
+    bump: ClassVar[bool] = True
 
     def init(self):
-        yield Uuid1State(0, 0, -1, 0, (), self.requests, self.clock_jumps)
+        yield Uuid1State(0, 0, -1, 0, (), self.requests, **self.faults.initial())
 
     @action()
     def generate(self, s: Uuid1State):
@@ -204,14 +208,12 @@ class UUIDv1(Model):
 
     @fault("tick")
     def tick(self, s: Uuid1State):
-        if s.now < self.horizon:
-            return s._replace(now=s.now + 1)
+        return self.faults.tick(s)
 
     @fault("clock_jump")
     def clock_jump(self, s: Uuid1State):
-        if s.clock_jumps_left > 0 and s.now + s.offset - self.rollback >= 0:
-            return s._replace(offset=s.offset - self.rollback,
-                              clock_jumps_left=s.clock_jumps_left - 1)
+        if s.now + s.offset - self.rollback >= 0:
+            return self.faults.spend(s._replace(offset=s.offset - self.rollback), "clock_jump")
 
     unique = unique_ids(lambda m, s: s.issued, claims=("ID-1b",))
     some_ids = issued_some(lambda m, s: s.issued, 2)
@@ -226,5 +228,5 @@ class UUIDv1NoBump(UUIDv1):
     """UUIDv1 whose clock sequence is not bumped on set-back: a duplicate.  Claims: ID-1b."""
 
     id = "ids.uuid1.no_bump"
-    bump = Param(False, doc="increment the clock sequence when the clock went back (RFC 4122)")
-    unique = unique_ids(lambda m, s: s.issued, expect="violated", claims=("ID-1b",))
+    bump = False
+    expected = {"unique": "violated"}

@@ -24,3 +24,8 @@ def by_client(s: NamedTuple, per_client: tuple[str, ...]) -> dict[str, Any]:
     }
     shared = {f: to_json(v) for f, v in zip(s._fields, s, strict=True) if f not in per_client}
     return {"clients": clients, **shared}
+
+
+def clients_at(pc: tuple[str, ...], phases: tuple[str, ...]) -> list[int]:
+    """The clients whose program counter is one of ``phases`` (e.g. the critical section's)."""
+    return [c for c, at in enumerate(pc) if at in phases]

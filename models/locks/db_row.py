@@ -9,16 +9,18 @@ point of failure, no expiry time).
 The ``with_expiry`` variant adds what the seed lists as missing: an
 ``expires_at`` column and a cleanup job deleting expired rows.  The lock is
 then eventually free after a crash, but a holder slower than the expiry loses
-its lock while it still works: the same trade-off as every lease (LK-5).
+its lock while it still works: the same trade-off as every lease (LK-5), so
+its mutual exclusion verdict is tagged LK-5, not LK-1.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import NamedTuple
 
 from explorer.model import Model, Param, action, fault, sometimes
 from explorer.state import put
-from models.locks._view import by_client
+from models.locks._view import by_client, clients_at
 from properties import locks
 
 IN_CRITICAL_SECTION = ("holding",)
@@ -83,7 +85,7 @@ class DbRowLock(Model):
             return s._replace(pc=put(s.pc, client, "crashed"), crashes_left=s.crashes_left - 1)
 
     def holders(self, s: DbState) -> list[int]:
-        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+        return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     def owner(self, s: DbState) -> int | None:
         return None if s.row is None else s.row.owner
@@ -105,7 +107,11 @@ class DbRowLock(Model):
 
 
 class DbRowWithExpiry(DbRowLock):
-    """Lock row with an ``expires_at`` column and a cleanup job.  Claims: LK-1.
+    """Lock row with an ``expires_at`` column and a cleanup job.  Claims: LK-1, LK-5.
+
+    Beyond LK-1, which is about the row without expiry: adding the expiry LK-1
+    says is missing makes ``eventually_free`` hold (the fix), and turns the
+    lock into a lease, whose mutual exclusion fails as LK-5 says.
 
     Takeaway: adding an expiry makes a dead holder's lock free again, and
     with it brings back the lease problem: a live holder slower than the
@@ -115,10 +121,13 @@ class DbRowWithExpiry(DbRowLock):
     """
 
     id = "locks.db_row.with_expiry"
+    claims = ("LK-1", "LK-5")
     expiry = Param(1, at_least=1, doc="rows expire this many ticks after insertion")
     horizon = Param(2, at_least=0, doc="last tick explored")
     weak_fair = ("all_protocol", "tick")
-    expected = {"mutual_exclusion": "violated", "eventually_free": "holds"}
+    expected = {"eventually_free": "holds"}
+    mutual_exclusion = dataclasses.replace(DbRowLock.mutual_exclusion, expect="violated",
+                                           claims=("LK-5",))
 
     @fault("tick")
     def tick(self, s: DbState):

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from explorer.model import Model, Param, action, fault, sometimes
 from explorer.state import put
-from models.locks._view import by_client
+from models.locks._view import by_client, clients_at
 from properties import locks
 
 IN_CRITICAL_SECTION = ("holding",)
@@ -103,7 +103,7 @@ class AsyncFailover(Model):
                               on_replica=None)
 
     def holders(self, s: FoState) -> list[int]:
-        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+        return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     mutual_exclusion = locks.mutual_exclusion(
         holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-9",)
@@ -117,6 +117,9 @@ class AsyncFailover(Model):
 
 class WaitForReplica(AsyncFailover):
     """Primary + replica, acquisition acknowledged after the replica has the key.  Claims: LK-9.
+
+    Beyond LK-9: the fix it points to, so mutual exclusion holds here where
+    LK-9 (asynchronous replication) expects it violated.
 
     Takeaway: waiting for the replica before entering the critical section
     closes this failover hole (with one replica, and a failover that promotes

@@ -68,7 +68,7 @@ class _ReleaseModel(Model):
 
     @sometimes()
     def released_by_owner(self, s: RelState) -> bool:
-        """Sometimes a client finishes while its lock is still live (not vacuous)."""
+        """Sometimes a client has finished its release (not vacuous)."""
         return "done" in s.pc
 
 

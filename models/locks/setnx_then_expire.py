@@ -71,8 +71,8 @@ class SetnxThenExpire(Model):
             return s._replace(pc=put(s.pc, client, "set"), key=Key(client, None))
 
     @action(client="clients")
-    def expire(self, s: SxState, client: int):
-        """EXPIRE lock ttl: the second command."""
+    def set_expiry(self, s: SxState, client: int):
+        """EXPIRE lock ttl: the client's second command (``expire`` is reserved for the server)."""
         if s.pc[client] == "set":
             key = s.key
             if key is not None and key.owner == client:
@@ -113,11 +113,14 @@ class SetnxThenExpire(Model):
     @sometimes()
     def lock_taken(self, s: SxState) -> bool:
         """Sometimes a client holds the lock with its TTL set (not vacuous)."""
-        return "holding" in s.pc
+        return s.key is not None and s.key.expires is not None and s.pc[s.key.owner] == "holding"
 
 
 class SetNxPx(SetnxThenExpire):
     """SET lock id NX PX ttl: value and expiry in one command.  Claims: LK-4.
+
+    Beyond LK-4: the fix it points to, so ``eventually_free`` holds here
+    where LK-4 (two commands) expects it violated.
 
     Takeaway: with the expiry set atomically, a crashed holder's lock is
     free one TTL later, whenever the crash happens.

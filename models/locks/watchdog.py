@@ -3,8 +3,13 @@
 Claims: LK-7.  The lock is ``SET lock id NX PX ttl``; while the holder's
 process lives, a watchdog thread renews the TTL well before it runs out
 (Redisson: every ttl/3).  The timing assumption this relies on is written
-as a guard on ``tick``: time cannot pass a live, running holder's expiry
-before its watchdog has renewed (the thread gets the CPU in time).
+as a guard on ``tick``: while the holder's watchdog thread is alive, not
+paused and has a renewal to make (``renew`` is enabled), time cannot carry
+the clock past the key's expiry: the renewal is urgent and the thread gets
+the CPU in time.  The guard defers to ``renew`` and nothing else: a model
+without ``renew`` (``renew = None``), or a holder whose process is paused,
+lets the key expire under the holder, and mutual exclusion fails
+(tests/test_locks.py checks the former).
 
 A crash kills the watchdog with the process: the key then expires and the
 lock is free again.  A pause (GC, VM freeze) stops every thread of the
@@ -18,7 +23,7 @@ from typing import NamedTuple
 
 from explorer.model import Model, Param, action, fault, invariant, sometimes
 from explorer.state import put
-from models.locks._view import by_client
+from models.locks._view import by_client, clients_at
 from properties import locks
 
 IN_CRITICAL_SECTION = ("holding",)
@@ -98,10 +103,15 @@ class Watchdog(Model):
             return None
         now = s.now + 1
         if key is not None and now >= key.expires:
-            if self.running(s, key.owner):
-                return None  # the watchdog renews before a running holder's key can expire
+            if self.renewal_due(s, key.owner):
+                return None  # the watchdog thread renews before the key runs out
             key = None
         return s._replace(now=now, key=key)
+
+    def renewal_due(self, s: WdState, client: int) -> bool:
+        """``client``'s watchdog can renew now: it is alive, not paused, and the key is its own."""
+        renew = self.action_named("renew")
+        return renew is not None and renew.call(s, client) is not None
 
     @fault("pause", client="clients")
     def pause(self, s: WdState, client: int):
@@ -123,7 +133,7 @@ class Watchdog(Model):
     # -- properties ---------------------------------------------------------------------------
 
     def holders(self, s: WdState) -> list[int]:
-        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+        return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     mutual_exclusion = locks.mutual_exclusion(
         holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-7",)

@@ -18,7 +18,14 @@ Time: a live, unpaused client heartbeats its session every tick, so only a
 paused or crashed client's silence grows; ``tick`` advances it, and once it
 reaches ``session_timeout`` the server may ``expire`` the session, deleting
 the client's ephemeral node.  The client itself learns nothing until it runs
-again.  The resource the lock protects records the tokens it accepted.
+again.
+
+Grants and tokens: each time a client finds its node lowest it is granted
+the lock; ``grants`` counts these, the true order of grants, and each client
+keeps the number of its grant.  The token it presents to the resource is
+its node's sequence number (:meth:`ZooKeeperLock.fencing_token`).  The
+resource's log records, per accepted write, the token it compared and the
+grant it came from; ``no_stale_write`` judges the grant numbers only.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import NamedTuple
 
 from explorer.model import Model, Param, action, fault, sometimes
 from explorer.state import put
-from models.locks._view import by_client
+from models.locks._view import by_client, clients_at
 from properties import locks
 
 IN_CRITICAL_SECTION = ("holding", "wrote")
@@ -37,11 +44,13 @@ class ZkState(NamedTuple):
     pc: tuple[str, ...]  # idle | waiting | woken | holding | wrote | done | crashed
     nodes: tuple[tuple[int, int], ...]  # (sequence number, client), ascending
     next_seq: int
-    node: tuple[int | None, ...]  # each client's own node (its fencing token)
+    node: tuple[int | None, ...]  # each client's own node (its sequence number is the token)
+    grant: tuple[int | None, ...]  # the number of the grant each holder got
+    grants: int  # grants so far: the true order in which clients came to hold the lock
     watch: tuple[int | None, ...]  # the node each waiting client watches
     paused: tuple[bool, ...]
     silent: tuple[int, ...]  # ticks since the client's last heartbeat
-    accepted: tuple[int, ...]  # tokens the resource accepted, in order
+    accepted: tuple[locks.Write, ...]  # the writes the resource accepted, in order
     pauses_left: int
     crashes_left: int
 
@@ -52,7 +61,8 @@ class ZooKeeperLock(Model):
     Takeaway: ephemeral sequential nodes give mutual exclusion while every
     session is live, and the lock cannot be lost to a crashed holder: its
     session expires and its node goes with it.  Watching only the predecessor
-    wakes exactly one waiter per release.
+    wakes exactly one waiter per release (the recipe LK-2c's herd departs
+    from, so ``wakeups_per_release`` holds here).
     """
 
     id = "locks.zookeeper"
@@ -70,13 +80,14 @@ class ZooKeeperLock(Model):
     def init(self):
         n = self.clients
         yield ZkState(
-            pc=("idle",) * n, nodes=(), next_seq=0, node=(None,) * n, watch=(None,) * n,
+            pc=("idle",) * n, nodes=(), next_seq=0, node=(None,) * n, grant=(None,) * n, grants=0,
+            watch=(None,) * n,
             paused=(False,) * n, silent=(0,) * n, accepted=(), pauses_left=self.pauses,
             crashes_left=self.crashes,
         )
 
     def describe(self, s: ZkState) -> dict:
-        view = by_client(s, ("pc", "node", "watch", "paused", "silent"))
+        view = by_client(s, ("pc", "node", "grant", "watch", "paused", "silent"))
         view["nodes"] = {f"/lock/n-{seq}": client for seq, client in s.nodes}
         return view
 
@@ -96,7 +107,9 @@ class ZooKeeperLock(Model):
                               watch=put(s.watch, c, None))
         watched = self.target(s, seq)
         if watched is None:
-            return s._replace(pc=put(s.pc, c, "holding"), watch=put(s.watch, c, None))
+            grant = s.grants + 1
+            return s._replace(pc=put(s.pc, c, "holding"), watch=put(s.watch, c, None),
+                              grant=put(s.grant, c, grant), grants=grant)
         return s._replace(pc=put(s.pc, c, "waiting"), watch=put(s.watch, c, watched))
 
     def _delete(self, s: ZkState, seq: int) -> ZkState:
@@ -127,12 +140,15 @@ class ZooKeeperLock(Model):
 
     @action(client="clients")
     def write(self, s: ZkState, client: int):
-        """Write to the protected resource, presenting the node's sequence number as token."""
+        """Write to the protected resource, presenting our token (checked only when fenced)."""
         if self.runnable(s, client, "holding"):
-            token = s.node[client]
-            stale = bool(s.accepted) and token < max(s.accepted)
-            accepted = s.accepted if self.fenced and stale else s.accepted + (token,)
+            accepted = locks.accept_write(s.accepted, s.grant[client],
+                                          self.fencing_token(s.node[client]), fenced=self.fenced)
             return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
+
+    def fencing_token(self, seq: int) -> int:
+        """The token of a holder whose node is ``seq``: the sequence number itself."""
+        return seq
 
     @action(client="clients")
     def release(self, s: ZkState, client: int):
@@ -197,7 +213,7 @@ class ZooKeeperLock(Model):
     # -- adapters and properties -------------------------------------------------------------
 
     def holders(self, s: ZkState) -> list[int]:
-        return [c for c, p in enumerate(s.pc) if p in IN_CRITICAL_SECTION]
+        return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     def woken(self, s: ZkState, step, t: ZkState) -> int:
         return sum(1 for a, b in zip(s.pc, t.pc, strict=True) if a == "waiting" and b == "woken")
@@ -246,11 +262,7 @@ class SessionExpiry(ZooKeeperLock):
     mutual_exclusion = locks.mutual_exclusion(
         holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",)
     )
-    no_stale_write = locks.fencing(
-        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
-        highest_seen=lambda self, s: max(s.accepted, default=None),
-        expect="violated", claims=("LK-2b",),
-    )
+    no_stale_write = locks.no_stale_write(expect="violated", claims=("LK-2b",))
     wakeups_per_release = None
     wakeups = None
     eventually_free = None  # no crashes here: see locks.zookeeper
@@ -269,11 +281,7 @@ class SessionExpiryFenced(SessionExpiry):
     id = "locks.zookeeper.session_expiry.fenced"
     claims = ("LK-2b", "LK-11")
     fenced = True
-    no_stale_write = locks.fencing(
-        accepted=lambda self, s, step, t: t.accepted[-1] if len(t.accepted) > len(s.accepted) else None,
-        highest_seen=lambda self, s: max(s.accepted, default=None),
-        expect="holds", claims=("LK-11",),
-    )
+    no_stale_write = locks.no_stale_write(expect="holds", claims=("LK-11",))
 
 
 class WatchLockNode(ZooKeeperLock):
@@ -291,9 +299,6 @@ class WatchLockNode(ZooKeeperLock):
     crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
     eventually_free = None  # no crashes here: see locks.zookeeper
     expected = {"wakeups_per_release": "violated"}
-    mutual_exclusion = locks.mutual_exclusion(
-        holders=lambda self, s: self.holders(s), expect="holds", claims=("LK-2",)
-    )
     wakeups = locks.wakeups_measure(
         woken=lambda self, s, step, t: self.woken(s, step, t),
         predicted=lambda self: self.clients - 1, claims=("LK-2c",),
