@@ -15,8 +15,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.errors import ModelError
-from explorer.model import BoundProperty, Model, Step, property_holds
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats, build_trace
+from explorer.model import (
+    DEADLOCK,
+    BoundAction,
+    BoundProperty,
+    Model,
+    Step,
+    explain_failure,
+    property_holds,
+)
+from explorer.verdict import (
+    HOLDS,
+    INCONCLUSIVE,
+    VIOLATED,
+    Result,
+    Stats,
+    Trace,
+    build_trace,
+    violation_message,
+)
 
 ENGINE = "bfs"
 
@@ -59,10 +76,13 @@ def explore(
     violating state, and for action properties the transition into it.
     With ``stop_when_decided`` the search ends once every property is violated
     (or witnessed); the stats then say ``complete=False``.
+    ``deadlock`` is the first state found without successor, looked for when
+    ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
     """
     bounds = bounds or Bounds()
-    props = model.properties if properties is None else properties
-    deadlock_on = model.check_deadlock if check_deadlock is None else check_deadlock
+    props = model.checked_properties() if properties is None else properties
+    # deadlock is a property like any other; the argument is an override for direct callers
+    deadlock_on = any(p.kind == DEADLOCK for p in props) if check_deadlock is None else check_deadlock
     invariants = [(p.name, p.check) for p in props if p.kind == "invariant"]
     action_props = [(p.name, p.check) for p in props if p.kind == "action"]
     wanted = [(p.name, p.check) for p in props if p.kind == "sometimes"]
@@ -73,7 +93,7 @@ def explore(
     stats = Stats()
     inits = model.initial_states()
     parent: dict[Any, Any] = dict.fromkeys(inits)
-    stats.total_states = len(list(model.init()))  # generated, so duplicates count
+    stats.total_states = model.initial_generated  # generated, so duplicates count
     stats.depth = 1
     result = Exploration(stats=stats, cut=None, parent=parent)
     violations, witnesses = result.violations, result.witnesses
@@ -82,12 +102,13 @@ def explore(
     undecided -= len(violations) + len(witnesses)
 
     # Hot loop.  Everything it touches is a local; properties are called
-    # directly (a failure is re-diagnosed afterwards by _explain_failure, so no
+    # directly (a failure is re-diagnosed afterwards by explain_failure, so no
     # per-call bookkeeping is needed), and judging a new state costs one test
     # when there is nothing left to judge.
-    plan = [(a, a.call, a.static_args) for a in model.actions]
-    fixed = all(static is not None for _, _, static in plan)
-    static_calls = _calls(plan, None) if fixed else []
+    plan = [(a, _entries(a, a.static_args) if a.static_args is not None else None)
+            for a in model.actions]
+    fixed = all(entries is not None for _, entries in plan)
+    static_calls = [e for _, entries in plan for e in entries] if fixed else []
     judging = bool(invariants or wanted)
     frontier = inits
     total = stats.total_states
@@ -101,10 +122,10 @@ def explore(
     s: Any = None
 
     while frontier and not (stop_when_decided and undecided <= 0):
-        if max_depth is not None and stats.depth >= max_depth:
-            if _has_new_successor(model, frontier, parent):
-                result.cut = f"max-depth={max_depth} reached"
-            break
+        # At the depth bound the last level is still expanded (its transitions
+        # checked, its dead ends seen); a state beyond it only marks the cut.
+        at_limit = max_depth is not None and stats.depth >= max_depth
+        beyond = False
         next_frontier: list[Any] = []
         push = next_frontier.append
         try:
@@ -124,20 +145,23 @@ def explore(
                         continue
                     total += 1
                     if t not in parent:
-                        parent[t] = s
-                        push(t)
-                        if judging:
-                            for name, check in invariants:
-                                if not check(t):
-                                    violations[name] = (t, None, None)
-                                    invariants = [i for i in invariants if i[0] != name]
-                                    undecided -= 1
-                            for name, check in wanted:
-                                if check(t):
-                                    witnesses[name] = t
-                                    wanted = [w for w in wanted if w[0] != name]
-                                    undecided -= 1
-                            judging = bool(invariants or wanted)
+                        if at_limit:
+                            beyond = True
+                        else:
+                            parent[t] = s
+                            push(t)
+                            if judging:
+                                for name, check in invariants:
+                                    if not check(t):
+                                        violations[name] = (t, None, None)
+                                        invariants = [i for i in invariants if i[0] != name]
+                                        undecided -= 1
+                                for name, check in wanted:
+                                    if check(t):
+                                        witnesses[name] = t
+                                        wanted = [w for w in wanted if w[0] != name]
+                                        undecided -= 1
+                                judging = bool(invariants or wanted)
                     if action_props:
                         step = a.step(args)
                         for name, check in action_props:
@@ -156,22 +180,28 @@ def explore(
                         next_report = now + 1.0
                     if deadline is not None and now >= deadline:
                         result.cut = f"max-seconds={bounds.max_seconds:g} reached"
-                    if max_states is not None and len(parent) >= max_states:
+                    if max_states is not None and len(parent) > max_states:
                         result.cut = f"max-states={max_states} reached"
                     if result.cut:
                         break
         except ModelError:
             raise
         except Exception as exc:
-            raise _explain_failure(model, props, s, a, args, exc) from exc
+            raise explain_failure(model, props, s, a, args, exc) from exc
         stats.total_states = total
+        if at_limit and not result.cut:
+            if beyond:
+                result.cut = f"max-depth={max_depth} reached"
+            else:
+                frontier = []  # every successor of the last level is known: complete
+            break
+        if next_frontier:
+            stats.depth += 1  # the level a cut interrupted was reached all the same
         if result.cut:
             break
         if max_states is not None and len(parent) > max_states:
             result.cut = f"max-states={max_states} reached"
             break
-        if next_frontier:
-            stats.depth += 1
         frontier = next_frontier
 
     stats.distinct_states = len(parent)
@@ -184,17 +214,22 @@ def explore(
 Checks = list[tuple[str, Callable[..., Any]]]
 
 
-def _calls(plan: list[tuple[Any, Any, Any]], s: Any) -> list[tuple[Any, ...]]:
-    """Every call to make in state ``s`` (``None``: the static ones), in declaration order.
-
-    Entries are ``(action, bound method, args, len(args), args[0], args[1])``.
-    """
+def _entries(a: BoundAction, arguments: Any) -> list[tuple[Any, ...]]:
+    """Calls of action ``a``: ``(action, bound method, args, len(args), args[0], args[1])``."""
     out = []
-    for a, call, static in plan:
-        for args in static if static is not None else a.arguments(s):
-            args = tuple(args)
-            n = len(args)
-            out.append((a, call, args, n, args[0] if n else None, args[1] if n > 1 else None))
+    call = a.call
+    for args in arguments:
+        args = tuple(args)
+        n = len(args)
+        out.append((a, call, args, n, args[0] if n else None, args[1] if n > 1 else None))
+    return out
+
+
+def _calls(plan: list[tuple[BoundAction, Any]], s: Any) -> list[tuple[Any, ...]]:
+    """Every call to make in state ``s``: static entries as computed once, the rest now."""
+    out: list[tuple[Any, ...]] = []
+    for a, entries in plan:
+        out.extend(entries if entries is not None else _entries(a, a.arguments(s)))
     return out
 
 
@@ -218,53 +253,6 @@ def _judge_initial(
         [i for i in invariants if i[0] not in violations],
         [w for w in wanted if w[0] not in witnesses],
     )
-
-
-def _has_new_successor(model: Model, frontier: list[Any], parent: dict[Any, Any]) -> bool:
-    return any(t not in parent for s in frontier for _, _, t in model.transitions(s))
-
-
-def _explain_failure(
-    model: Model, props: list[BoundProperty], s: Any, a: Any, args: Any, exc: Exception
-) -> ModelError:
-    """Re-run what failed in state ``s`` to say which action or property broke, and how.
-
-    The hot loop keeps no record of what it was doing beyond its loop
-    variables, so the failing call is found again here (models are
-    deterministic: the same call fails the same way).
-    """
-    choices: dict[str, list[Any]] = {}
-    for action_ in model.actions:
-        try:
-            choices[action_.name] = [tuple(c) for c in action_.arguments(s)]
-        except Exception as again:
-            return ModelError(
-                f"model {model.id}: the argument domain of action {action_.name} raised "
-                f"{type(again).__name__}: {again} in state {s!r}"[:600]
-            )
-    if a is None or args not in choices.get(a.name, ()):
-        return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
-    step = a.step(args)
-    try:
-        t = a.call(s, *args)
-    except Exception as again:
-        return ModelError(
-            f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
-            f"in state {s!r}"[:600]
-        )
-    try:
-        hash(t)
-    except TypeError as bad:
-        return ModelError(
-            f"model {model.id}: action {step} produced an unhashable state ({bad}); "
-            f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
-        )
-    for p in props:
-        if p.kind in ("invariant", "sometimes"):
-            property_holds(model, p.name, p.check, t)  # raises the property's ModelError
-        elif p.kind == "action":
-            property_holds(model, p.name, p.check, s, step, t)
-    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
 
 
 # --------------------------------------------------------------------------- traces
@@ -292,6 +280,10 @@ def steps_along(model: Model, states: list[Any]) -> list[Step]:
     return steps
 
 
+#: the property kinds a safety engine decides (this one and those in checker.SAFETY_ENGINES)
+SAFETY_KINDS = ("invariant", "action", "sometimes", DEADLOCK)
+
+
 def check(
     model: Model,
     properties: list[BoundProperty] | None = None,
@@ -299,26 +291,32 @@ def check(
     progress: Progress | None = None,
     check_deadlock: bool | None = None,
 ) -> list[Result]:
-    """Explore ``model`` and return one Result per property (plus ``deadlock`` if checked)."""
-    props = model.properties if properties is None else properties
-    mine = [p for p in props if p.kind in ("invariant", "action", "sometimes")]
-    deadlock_on = model.check_deadlock if check_deadlock is None else check_deadlock
-    run = explore(model, mine, bounds, progress, deadlock_on)
-    return results_of(model, run, mine, deadlock_on)
+    """Explore ``model`` and return one Result per safety property.
+
+    A property of kind ``deadlock`` (:meth:`Model.deadlock_property`) is
+    checked like any other.  ``properties`` default to the model's, with
+    ``deadlock`` when the model checks it; ``check_deadlock`` adds (True) or
+    leaves out (False) the deadlock property either way.
+    """
+    props = model.checked_properties(check_deadlock) if properties is None else list(properties)
+    if properties is not None and check_deadlock is not None:
+        props = [p for p in props if p.kind != DEADLOCK]
+        props += [model.deadlock_property()] if check_deadlock else []
+    mine = [p for p in props if p.kind in SAFETY_KINDS]
+    run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine))
+    return results_of(model, run, mine)
 
 
-def results_of(
-    model: Model, run: Exploration, props: list[BoundProperty], deadlock_on: bool
-) -> list[Result]:
+def results_of(model: Model, run: Exploration, props: list[BoundProperty]) -> list[Result]:
     """Turn an Exploration into per-property Results with shortest traces."""
     stats = run.stats
     out: list[Result] = []
     params = model.param_values()
 
-    def result(p_name: str, kind: str, expect: str, verdict: str, reason: str, claims=(), trace=None):
+    def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None) -> None:
         out.append(
-            Result(model.id, params, p_name, kind, expect, verdict, reason, stats, ENGINE, trace,
-                   claims=tuple(claims))
+            Result(model.id, params, p.name, p.kind, p.expect, verdict, reason, stats, ENGINE,
+                   trace, claims=tuple(p.claims))
         )
 
     cut_reason = (
@@ -327,44 +325,27 @@ def results_of(
         else ""
     )
     for p in props:
-        if p.kind in ("invariant", "action") and p.name in run.violations:
-            s, pre, step = run.violations[p.name]
-            if p.kind == "invariant":
-                states = path_to(run.parent, s)
-                steps = steps_along(model, states)
-                msg = f"invariant {p.name} is false in the last state: {_one_line(p.doc)}"
-            else:
+        found = run.violations.get(p.name) if p.kind in ("invariant", "action") else None
+        if p.kind == DEADLOCK and run.deadlock is not None:
+            found = (run.deadlock, None, None)
+        if found is not None:
+            s, pre, step = found
+            if p.kind == "action":
                 states = path_to(run.parent, pre) + [s]
                 steps = steps_along(model, states[:-1]) + [step]
-                msg = f"action property {p.name} is false for step {step}: {_one_line(p.doc)}"
-            trace = build_trace(model, p.name, p.kind, ENGINE, msg, states, steps)
-            result(p.name, p.kind, p.expect, VIOLATED, msg, p.claims, trace)
+            else:
+                states = path_to(run.parent, s)
+                steps = steps_along(model, states)
+            msg = violation_message(p.kind, p.name, p.doc, step)
+            result(p, VIOLATED, msg, build_trace(model, p.name, p.kind, ENGINE, msg, states, steps))
         elif p.kind == "sometimes" and p.name in run.witnesses:
-            result(p.name, p.kind, p.expect, HOLDS, "reached", p.claims)
+            result(p, HOLDS, "reached")
         elif run.cut:
-            result(p.name, p.kind, p.expect, INCONCLUSIVE, cut_reason, p.claims)
+            result(p, INCONCLUSIVE, cut_reason)
         elif p.kind == "sometimes":
-            result(p.name, p.kind, p.expect, VIOLATED,
-                   f"no reachable state satisfies {p.name}: the model may be vacuous", p.claims)
+            result(p, VIOLATED, f"no reachable state satisfies {p.name}: the model may be vacuous")
+        elif p.kind == DEADLOCK:
+            result(p, HOLDS, "every reachable state has a successor")
         else:
-            result(p.name, p.kind, p.expect, HOLDS,
-                   f"checked all {stats.distinct_states} reachable states", p.claims)
-    if deadlock_on:
-        if run.deadlock is not None:
-            states = path_to(run.parent, run.deadlock)
-            msg = "deadlock: the last state has no successor"
-            trace = build_trace(model, "deadlock", "deadlock", ENGINE, msg, states,
-                                steps_along(model, states))
-            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), VIOLATED, msg,
-                   model.claims, trace)
-        elif run.cut:
-            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), INCONCLUSIVE,
-                   cut_reason, model.claims)
-        else:
-            result("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), HOLDS,
-                   "every reachable state has a successor", model.claims)
+            result(p, HOLDS, f"checked all {stats.distinct_states} reachable states")
     return out
-
-
-def _one_line(doc: str) -> str:
-    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -9,15 +9,13 @@ by dotted path so that start-up imports nothing heavy.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from explorer.bfs import Bounds, Progress
+from explorer.bfs import SAFETY_KINDS, Bounds, Progress
 from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model
+from explorer.model import DEADLOCK, BoundProperty, Model
 from explorer.verdict import Result
-
-SAFETY_KINDS = ("invariant", "action", "sometimes")
 
 
 @dataclass
@@ -52,7 +50,7 @@ KIND_RUNNERS["liveness"] = "explorer.liveness:run"
 def run_bfs(model: Model, props: list[BoundProperty], options: Options) -> list[Result]:
     from explorer import bfs
 
-    return bfs.check(model, props, options.bounds, options.progress, options.check_deadlock)
+    return bfs.check(model, props, options.bounds, options.progress)
 
 
 def _load(path: str) -> Runner:
@@ -60,8 +58,29 @@ def _load(path: str) -> Runner:
     return getattr(importlib.import_module(module), name)
 
 
-def engines() -> list[str]:
-    return list(SAFETY_ENGINES)
+def checked_properties(model: Model, options: Options) -> list[BoundProperty]:
+    """What a run with ``options`` checks on ``model``: its properties, and ``deadlock`` when on.
+
+    The one place that decides whether deadlock is checked: ``--deadlock`` /
+    ``--no-deadlock`` when given, else the model's ``check_deadlock``.
+    """
+    return model.checked_properties(options.check_deadlock)
+
+
+def no_such_property(name: str, model_id: str | None, known: Sequence[str] = ()) -> BadInput:
+    """The error for ``--property name`` that model ``model_id`` (None: any selected) lacks.
+
+    ``known`` is what the model does check.  ``deadlock`` is only missing when
+    not asked for, so its error says how to ask.
+    """
+    if name == DEADLOCK:
+        who = f"model {model_id} checks" if model_id else "the selected models check"
+        return BadInput(f"{who} deadlock only when asked: pass --deadlock")
+    if model_id is None:
+        return BadInput(f"no selected model has a property {name!r}; "
+                        "'distcheck list' shows each model's")
+    return BadInput(f"model {model_id} has no property {name!r}; its properties are: "
+                    f"{', '.join(sorted(known))}")
 
 
 def check_model(model: Model, options: Options, only: list[str] | None = None) -> list[Result]:
@@ -70,24 +89,17 @@ def check_model(model: Model, options: Options, only: list[str] | None = None) -
         raise BadInput(
             f"unknown engine {options.engine!r}; choose one of {', '.join(SAFETY_ENGINES)}"
         )
-    props = model.properties
+    props = checked_properties(model, options)
     if only:
-        names = {p.name for p in props} | ({"deadlock"} if model.check_deadlock else set())
+        names = [p.name for p in props]
         missing = [n for n in only if n not in names]
         if missing:
-            raise BadInput(
-                f"model {model.id} has no property {missing[0]!r}; its properties are: "
-                f"{', '.join(sorted(names))}"
-            )
+            raise no_such_property(missing[0], model.id, names)
         props = [p for p in props if p.name in only]
     safety = [p for p in props if p.kind in SAFETY_KINDS]
     results: list[Result] = []
-    deadlock = options.check_deadlock
-    if only is not None and "deadlock" not in only:
-        deadlock = False
-    if safety or (model.check_deadlock if deadlock is None else deadlock):
-        opts = Options(**{**options.__dict__, "check_deadlock": deadlock})
-        results += _load(SAFETY_ENGINES[options.engine])(model, safety, opts)
+    if safety:
+        results += _load(SAFETY_ENGINES[options.engine])(model, safety, options)
     by_kind: dict[str, list[BoundProperty]] = {}
     for p in props:
         if p.kind not in SAFETY_KINDS:

@@ -7,14 +7,26 @@ differs (or a trace is stale), 2 bad input, with one line on stderr.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from explorer.errors import BadInput
+from explorer.errors import BadInput, cannot
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_TRACE_DIR = "traces"
+
+#: safety engine -> the bound options it honours.  The names are those of
+#: explorer.checker.SAFETY_ENGINES (a test keeps them equal), written out here
+#: so that ``--help`` imports no engine.
+ENGINE_BOUNDS: dict[str, tuple[str, ...]] = {
+    "bfs": ("max_states", "max_depth", "max_seconds"),
+    "simulate": ("max_states", "max_seconds"),  # a walk's length is --steps
+    "hypothesis": ("max_seconds",),  # its budget is --runs examples of --steps steps
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +49,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
     return value
 
 
@@ -56,9 +68,50 @@ def _param(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from explorer.checker import SAFETY_ENGINES
+def _writable_dir(path: str, option: str, named: str | None = None) -> Path:
+    """``path`` if it is a directory, or can be made one, that we may write in.
 
+    Checked before any work is done, so that a bad output path costs nothing
+    and leaves nothing half-written behind.  ``named`` is the path the user
+    gave, when ``path`` is the folder of a file.
+    """
+    named = named or path
+    target = Path(path)
+    existing = target
+    while not existing.exists():  # the nearest ancestor that exists
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BadInput(f"cannot write {option} {named}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write {option} {named}: {existing} is not writable")
+    return target
+
+
+def _writable_file(path: str, option: str) -> Path:
+    """``path`` if a file may be written there (see :func:`_writable_dir`)."""
+    target = Path(path)
+    if target.is_dir():
+        raise BadInput(f"cannot write {option} {path}: it is a directory; give a file name")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise BadInput(f"cannot write {option} {path}: the file is not writable")
+    _writable_dir(str(target.parent), option, named=path)
+    return target
+
+
+def _check_bounds(args: argparse.Namespace) -> None:
+    """BadInput when the chosen engine would silently ignore a bound the user gave."""
+    honoured = ENGINE_BOUNDS[args.engine]
+    for bound in ("max_states", "max_depth", "max_seconds"):
+        if getattr(args, bound) is not None and bound not in honoured:
+            option = "--" + bound.replace("_", "-")
+            raise BadInput(
+                f"--engine {args.engine} cannot honour {option}; it honours "
+                f"{', '.join('--' + b.replace('_', '-') for b in honoured)} and is bounded by "
+                "--runs and --steps (or use --engine bfs)"
+            )
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="distcheck", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -71,11 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
                      metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     chk.add_argument("--property", action="append", default=None, metavar="NAME",
                      help="check only this property (repeatable)")
-    chk.add_argument("--engine", default="bfs", choices=list(SAFETY_ENGINES),
+    chk.add_argument("--engine", default="bfs", choices=list(ENGINE_BOUNDS),
                      help="engine for safety properties (default: bfs)")
-    chk.add_argument("--max-states", type=_count, metavar="N")
-    chk.add_argument("--max-depth", type=_count, metavar="N")
-    chk.add_argument("--max-seconds", type=_seconds, metavar="S")
+    chk.add_argument("--max-states", type=_count, metavar="N",
+                     help="stop after N distinct states (bfs, simulate, liveness); the verdict "
+                     "is then inconclusive unless a violation was found")
+    chk.add_argument("--max-depth", type=_count, metavar="N",
+                     help="search no deeper than depth N, initial states being depth 1 (bfs, "
+                     "liveness; simulate's walks are bounded by --steps)")
+    chk.add_argument("--max-seconds", type=_seconds, metavar="S",
+                     help="stop after S seconds (every engine)")
     chk.add_argument("--seed", type=_integer, default=0, help="seed for random engines")
     chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate) or examples (hypothesis)")
     chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate) or per example (hypothesis)")
@@ -85,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--no-deadlock", dest="deadlock", action="store_false")
     chk.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     chk.add_argument("--junit", metavar="FILE", help="also write the verdicts as JUnit XML")
-    chk.add_argument("--save-traces", metavar="DIR", default="traces",
+    chk.add_argument("--save-traces", metavar="DIR",
                      help="where counterexample traces are written (default: ./traces)")
 
     rep = sub.add_parser("replay", help="re-execute a saved trace and print its step table")
@@ -101,14 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     mini.add_argument("--in-place", action="store_true", help="overwrite FILE")
     mini.add_argument("--json", action="store_true", help="print the figures as JSON")
     prv = sub.add_parser("prove", help="prove a model's Z3 properties for all values "
-                         "(exit 0 all proved, 1 one refuted or undecided)")
+                         "(exit 0 every verdict as expected, 1 one differs)")
     prv.add_argument("models", nargs="+", metavar="MODEL", help="model ids or id prefixes")
     prv.add_argument("--param", "-p", action="append", type=_param, default=[],
                      metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     prv.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                      help="solver time limit per query in seconds (default: 30)")
     prv.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    prv.add_argument("--save-traces", metavar="DIR", default="traces",
+    prv.add_argument("--save-traces", metavar="DIR",
                      help="where refutations are written as one-step traces (default: ./traces)")
     gra = sub.add_parser("graph", help="export a model's reachable state graph (DOT, GraphML, "
                          "JSON); small DOT graphs are also drawn as SVG when graphviz is installed")
@@ -143,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[args.command](args)
     except BadInput as exc:
         print(f"distcheck: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a file the commands did not check beforehand (they check most)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"distcheck: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("distcheck: interrupted", file=sys.stderr)
@@ -212,14 +274,17 @@ def _progress_printer() -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     from explorer import tracefile
     from explorer.bfs import Bounds
-    from explorer.checker import Options, check_model
+    from explorer.checker import Options, check_model, checked_properties, no_such_property
     from explorer.report import print_results, results_json
 
+    _check_bounds(args)
+    # the output paths are checked before the (possibly long) check, not after it;
+    # the default directory only when a trace is written (a read-only checkout may pass)
+    save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
+                else Path(DEFAULT_TRACE_DIR))
+    if args.junit:
+        _writable_file(args.junit, "--junit")
     models = instantiate_all(args.models, args.param)
-    if args.property:
-        for name in args.property:
-            if not any(name in {p.name for p in m.properties} | {"deadlock"} for m in models):
-                raise BadInput(f"unknown property {name!r}; 'distcheck list' shows each model's")
     progress = _progress_printer()
     options = Options(
         engine=args.engine,
@@ -230,12 +295,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         check_deadlock=args.deadlock,
         progress=progress,
     )
+    checked = [[p.name for p in checked_properties(m, options)] for m in models]
+    for name in args.property or ():
+        if not any(name in names for names in checked):
+            if len(models) == 1:
+                raise no_such_property(name, models[0].id, checked[0])
+            raise no_such_property(name, None)
     results = []
-    for model in models:
+    for model, names in zip(models, checked, strict=True):
         only = None
         if args.property:
-            only = [n for n in args.property
-                    if n in {p.name for p in model.properties} | {"deadlock"}]
+            only = [n for n in args.property if n in names]
             if not only:
                 continue
         if progress is not None:
@@ -243,7 +313,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         results += check_model(model, options, only)
         if progress is not None:
             sys.stderr.write("\r\033[K")
-    save_dir = Path(args.save_traces)
     for r in results:
         if r.trace is not None:
             r.trace_file = str(tracefile.save(r.trace, save_dir / tracefile.file_name(r.model, r.property)))
@@ -269,13 +338,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from explorer.report import print_replay
 
     trace = tracefile.load(args.file)
+    target = _writable_file(args.mermaid, "--mermaid") if args.mermaid else None
     rep = replay(trace)
-    if args.mermaid:
+    if target is not None:
         from explorer.diagram import sequence_diagram
 
         chart = sequence_diagram(trace)
-        target = Path(args.mermaid)
-        target.write_text(f"```mermaid\n{chart}```\n" if target.suffix == ".md" else chart)
+        try:
+            target.write_text(f"```mermaid\n{chart}```\n" if target.suffix == ".md" else chart)
+        except OSError as exc:
+            raise cannot("write", target, exc) from None
     if args.json:
         print(json.dumps({
             "file": args.file, "model": trace.model, "property": trace.property,
@@ -304,18 +376,18 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from explorer.report import results_json
     from explorer.z3prove import print_proofs, prove_models
 
-    if args.timeout == float("inf"):
-        raise BadInput("--timeout inf is not a time limit; give a finite number of seconds")
+    save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
+                else Path(DEFAULT_TRACE_DIR))
     results = prove_models(instantiate_all(args.models, args.param), args.timeout)
     for r in results:
         if r.trace is not None:
-            path = Path(args.save_traces) / tracefile.file_name(r.model, r.property)
+            path = save_dir / tracefile.file_name(r.model, r.property)
             r.trace_file = str(tracefile.save(r.trace, path))
     if args.json:
         print(results_json(results))
     else:
         print_proofs(results)
-    return EXIT_OK if all(r.verdict in ("holds", "reported") for r in results) else EXIT_DIFFERS
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
 
 
 # --------------------------------------------------------------------------- graph
@@ -328,6 +400,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if len(models) != 1:
         raise BadInput(f"{args.model!r} names {len(models)} models; 'distcheck graph' takes one "
                        "model id (see 'distcheck list')")
+    if args.output:
+        _writable_file(args.output, "--output")
     return run_cli(models[0], args.format, args.output, args.max_states)
 
 
@@ -337,9 +411,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from explorer.familypage import write
 
-    output = Path(args.output) if args.output else None
-    if output is not None and output.is_dir():
-        raise BadInput(f"--output {output} is a directory; give a file name such as README.md")
+    output = _writable_file(args.output, "--output") if args.output else None
     text, results = write(args.family, output)
     if output is None:
         sys.stdout.write(text)

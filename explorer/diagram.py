@@ -68,6 +68,7 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
         return lanes[label]
 
     before = trace.initial
+    loop_open = False
     for i, st in enumerate(trace.steps, start=1):
         changes = [_text(describe_change(p, a, b, "→")) for p, a, b in diff(before, st.state)]
         if len(changes) > max_changes:
@@ -75,6 +76,7 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
         label = f"{i}. {_text(st.label())}"
         if trace.loop_start is not None and i == trace.loop_start + 1:
             body.append("    rect rgb(255, 245, 220)")
+            loop_open = True
             body.append(f"    Note over {lane(SYSTEM)}: loop starts (repeats forever)")
         ends = _endpoints(st.args)
         if ends is not None:
@@ -87,8 +89,10 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
             where = lane(ends[1]) if ends else lane(who)
             body.append(f"    Note right of {where}: {'<br/>'.join(changes)}")
         before = st.state
-    if trace.loop_start is not None and trace.steps:
+    if loop_open:
         body.append("    end")
+    elif trace.loop_start is not None:
+        body.append(f"    Note over {lane(SYSTEM)}: stops here forever (no step is enabled)")
     body.append(f"    Note over {lane(SYSTEM)}: {_text(trace.message)}")
     header = ["sequenceDiagram", f"    title {trace.model}: {trace.property}"]
     header += [f"    participant {lid} as {label}" for label, lid in lanes.items()]

@@ -12,3 +12,8 @@ class BadInput(Exception):
 
 class ModelError(BadInput):
     """The model itself is broken: it raised inside an action, or built an unhashable state."""
+
+
+def cannot(verb: str, path: object, exc: OSError) -> BadInput:
+    """The one-line error for a file that could not be read or written."""
+    return BadInput(f"cannot {verb} {path}: {exc.strerror or exc}")

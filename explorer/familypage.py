@@ -22,6 +22,7 @@ from pathlib import Path
 
 from explorer import registry, tracefile
 from explorer.checker import Options, check_model
+from explorer.errors import cannot
 from explorer.model import Model
 from explorer.verdict import Result
 
@@ -195,6 +196,9 @@ def write(family: str, output: Path | None, options: Options | None = None
     page_dir = output.resolve().parent if output is not None else Path.cwd()
     text = render(family, sections, page_dir=page_dir)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise cannot("write", output, exc) from None
     return text, [r for sec in sections for r in sec.results]

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from explorer.bfs import Bounds
-from explorer.errors import BadInput, ModelError
-from explorer.model import Model, Step, check_hashable
+from explorer.errors import BadInput, ModelError, cannot
+from explorer.model import Model, Step, checked_transitions, explain_failure
 from explorer.state import canonical_text, to_json
 from explorer.verdict import Stats
 
@@ -86,9 +86,6 @@ class StateGraph:
             return iter(())
         lo, hi = self.offsets[i], self.offsets[i + 1]
         return zip(self.edge_labels[lo:hi], self.targets[lo:hi], strict=True)
-
-    def out_degree(self, i: int) -> int:
-        return self.offsets[i + 1] - self.offsets[i] if i < self.expanded else 0
 
     def is_dead_end(self, i: int) -> bool:
         """True when ``i`` was expanded and has no successor at all."""
@@ -144,7 +141,6 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
     bounds = bounds or Bounds()
     start = time.perf_counter()
     deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
-    generated = list(model.init())
     inits = model.initial_states()
     states: list[Any] = list(inits)
     index: dict[Any, int] = {s: i for i, s in enumerate(states)}
@@ -154,7 +150,7 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
     offsets, targets, edge_labels = array("q", [0]), array("q"), array("l")
     labels: list[Step] = []
     label_ids: list[dict[tuple, int]] = [{} for _ in model.actions]
-    total = len(generated)
+    total = model.initial_generated  # repeats included, as the BFS counts them
     cut: str | None = None
     i = 0
     while i < len(states):
@@ -195,14 +191,8 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
                     edge_labels.append(label)
         except ModelError:
             raise
-        except Exception as exc:
-            step = a.step(args) if a is not None and args is not None else "init"
-            if isinstance(exc, TypeError) and "unhashable" in str(exc) and a is not None:
-                check_hashable(model, a.call(s, *args), f"action {step}")
-            raise ModelError(
-                f"model {model.id}: action {step} raised {type(exc).__name__}: {exc} "
-                f"in state {s!r}"[:600]
-            ) from exc
+        except Exception as exc:  # which domain, call or state broke is found again there
+            raise explain_failure(model, [], s, a, args, exc) from exc
         total += len(targets) - offsets[-1]
         offsets.append(len(targets))
         i += 1
@@ -219,7 +209,7 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
 
 
 def _has_new(model: Model, s: Any, index: dict[Any, int]) -> bool:
-    return any(t not in index for _, _, t in model.transitions(s))
+    return any(t not in index for _, _, t in checked_transitions(model, s))
 
 
 # --------------------------------------------------------------------------- export
@@ -383,7 +373,7 @@ def run_cli(model: Model, fmt: str | None, output: str | None, max_states: int |
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise cannot("write", output, exc) from None
     print(f"{model.id}: {summary} written to {path} ({fmt})")
     if fmt == "dot":
         if len(graph) > SVG_CAP:

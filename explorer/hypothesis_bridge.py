@@ -65,9 +65,9 @@ from hypothesis.stateful import (
 )
 
 from explorer.errors import BadInput, ModelError
-from explorer.minimize import Target, minimize_run
-from explorer.model import BoundAction, BoundProperty, Model, Step, call_action, property_holds
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+from explorer.model import DEADLOCK, BoundAction, BoundProperty, Model, Step, property_holds
+from explorer.sampling import sampled_results
+from explorer.verdict import Result, Stats
 
 ENGINE = "hypothesis"
 DEFAULT_EXAMPLES = 100
@@ -80,7 +80,8 @@ DEFAULT_STEPS = 30
 SHRINKS = 10
 SHRINK_RUNS = 200
 SHRINK_SECONDS = 10.0
-CHECKED_KINDS = ("invariant", "action")
+#: the kinds a search targets (``sometimes`` properties are only witnessed along the way)
+CHECKED_KINDS = ("invariant", "action", DEADLOCK)
 
 
 class PropertyViolation(AssertionError):
@@ -94,7 +95,6 @@ class Recorder:
     seen: set[Any] = field(default_factory=set)
     total_states: int = 0
     max_depth: int = 1
-    examples: int = 0
     witnesses: set[str] = field(default_factory=set)
     #: (property name, initial state, steps) of the shortest failing run so far: the
     #: one Hypothesis shrank to, which it re-executes last, or a shorter one it tried
@@ -115,7 +115,6 @@ def machine_for(
     model: Model,
     properties: Iterable[BoundProperty] | None = None,
     *,
-    check_deadlock: bool = False,
     recorder: Recorder | None = None,
     deadline: float | None = None,
     until_witnessed: bool = False,
@@ -125,7 +124,8 @@ def machine_for(
 
     ``properties`` defaults to the model's invariants and action properties;
     ``sometimes`` properties among them are only recorded as witnessed in
-    ``recorder``.  After ``deadline`` (a ``time.perf_counter()`` value) every
+    ``recorder``; one of kind ``deadlock`` fails a run that reaches a state
+    without successor.  After ``deadline`` (a ``time.perf_counter()`` value) every
     example is rejected at its next check, so Hypothesis soon gives up; so it is
     once every ``sometimes`` property is witnessed, with ``until_witnessed``, and
     after :data:`SHRINK_RUNS` runs past the first failure, with ``limit_shrinking``.
@@ -134,6 +134,7 @@ def machine_for(
     invariants = [p for p in props if p.kind == "invariant"]
     action_props = [p for p in props if p.kind == "action"]
     wanted = [p for p in props if p.kind == "sometimes"]
+    deadlock = next((p for p in props if p.kind == DEADLOCK), None)
     rec = recorder if recorder is not None else Recorder()
     inits = model.initial_states()
     # A step that leaves the state unchanged cannot break an invariant or reach a new
@@ -148,7 +149,6 @@ def machine_for(
             self.path: list[Step] = []
             self.options_at: Any = None
             self.options: dict[str, list[tuple[tuple, Any]]] = {}
-            rec.examples += 1
             if rec.failure is not None:
                 rec.runs_since_failure += 1
             if self.state is not None:
@@ -167,7 +167,7 @@ def machine_for(
                 self.options_at, self.options = self.state, {}
             found = self.options.get(a.name)
             if found is None:
-                found = _enabled_options(model, a, self.state)
+                found = model.enabled(a, self.state)
                 if skip_stutters:
                     found = [(args, t) for args, t in found if t != self.state]
                 found = self.options[a.name] = found
@@ -219,8 +219,8 @@ def machine_for(
             for p in invariants:
                 if not _holds(model, p, s):
                     self.fail(p.name, f"invariant {p.name} is false")
-            if check_deadlock and next(iter(model.transitions(s)), None) is None:
-                self.fail("deadlock", "deadlock: no action is enabled")
+            if deadlock is not None and not model.has_successor(s):
+                self.fail(deadlock.name, "deadlock: no action is enabled")
 
         # A run must always have a rule to take, or Hypothesis reports the machine as
         # broken; restarting (rather than stuttering) spends the remaining steps usefully.
@@ -263,15 +263,6 @@ def _rule_for(a: BoundAction, name: str) -> Any:
     return precondition(lambda self: self.may_step(a))(rule(data=st.data())(take_action))
 
 
-def _enabled_options(model: Model, a: BoundAction, s: Any) -> list[tuple[tuple, Any]]:
-    options = []
-    for args in a.arguments(s):
-        t = call_action(model, a, s, args)
-        if t is not None:
-            options.append((tuple(args), t))
-    return options
-
-
 def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
     return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
@@ -308,29 +299,32 @@ def as_testcase(
     """A unittest TestCase (pytest collects it) that explores ``model`` with Hypothesis.
 
     It checks the named properties (default: every invariant and action
-    property) and fails with the shrunk counterexample as its message.
+    property, and ``deadlock`` when the model or ``check_deadlock`` asks for
+    it) and fails with the shrunk counterexample as its message.
     """
-    chosen = _select(model, properties)
-    deadlock_on = model.check_deadlock if check_deadlock is None else check_deadlock
-    machine = seed(seed_value)(machine_for(model, chosen, check_deadlock=deadlock_on))
+    chosen = _select(model, properties, check_deadlock)
+    machine = seed(seed_value)(machine_for(model, chosen))
     case = machine.TestCase
     case.settings = hypothesis_settings(max_examples, steps)
     case.__name__ = case.__qualname__ = "Test" + machine.__name__.removesuffix("Machine")
     return case
 
 
-def _select(model: Model, names: Iterable[str] | None) -> list[BoundProperty]:
+def _select(
+    model: Model, names: Iterable[str] | None, check_deadlock: bool | None
+) -> list[BoundProperty]:
+    available = {p.name: p for p in model.checked_properties(check_deadlock)
+                 if p.kind in CHECKED_KINDS}
     if names is None:
-        return [p for p in model.properties if p.kind in CHECKED_KINDS]
+        return list(available.values())
     chosen = []
     for name in names:
-        p = model.property_named(name)
-        if p is None or p.kind not in CHECKED_KINDS:
+        if name not in available:
             raise BadInput(
                 f"model {model.id} has no invariant or action property {name!r}; it has: "
-                + ", ".join(q.name for q in model.properties if q.kind in CHECKED_KINDS)
+                + ", ".join(available)
             )
-        chosen.append(p)
+        chosen.append(available[name])
     return chosen
 
 
@@ -346,19 +340,20 @@ def search(
     seed_value: int,
     max_examples: int,
     steps: int,
-    check_deadlock: bool = False,
     deadline: float | None = None,
     shrink_seconds: float = SHRINK_SECONDS,
     until_witnessed: bool = False,
 ) -> tuple[str, Any, list[Step]] | None:
-    """Run Hypothesis against one target property (or deadlock); the shrunk failure or None.
+    """Run Hypothesis against one target property (None: only witness ``wanted``).
+
+    The result is the shrunk failure, or None.
 
     Hypothesis's shrinking is bounded by :data:`SHRINKS` and ``shrink_seconds``.
     """
     checked = ([target] if target is not None else []) + wanted
     machine = seed(seed_value)(
-        machine_for(model, checked, check_deadlock=check_deadlock, recorder=recorder,
-                    deadline=deadline, until_witnessed=until_witnessed, limit_shrinking=True)
+        machine_for(model, checked, recorder=recorder, deadline=deadline,
+                    until_witnessed=until_witnessed, limit_shrinking=True)
     )
     recorder.failure = None
     recorder.runs_since_failure = 0
@@ -417,26 +412,23 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
     """
     examples = options.runs if options.runs is not None else DEFAULT_EXAMPLES
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
-    deadlock_on = model.check_deadlock if options.check_deadlock is None else options.check_deadlock
     max_seconds = options.bounds.max_seconds
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else None
     recorder = Recorder()
     wanted = [p for p in props if p.kind == "sometimes"]
-    targets: list[BoundProperty | None] = [p for p in props if p.kind in CHECKED_KINDS]
-    if deadlock_on:
-        targets.append(None)
-    failures: dict[str, tuple[str, Any, list[Step]]] = {}
+    targets = [p for p in props if p.kind in CHECKED_KINDS]
+    failures: dict[str, tuple[Any, list[Step]]] = {}
     for index, target in enumerate(targets):
-        only_deadlock = target is None
         shrink_seconds = SHRINK_SECONDS
         if deadline is not None:
             shrink_seconds = max(0.5, min(shrink_seconds, deadline - time.perf_counter()))
         found = search(model, target, wanted, recorder, seed_value=_search_seed(options.seed, index),
-                       max_examples=examples, steps=steps, check_deadlock=only_deadlock,
-                       deadline=deadline, shrink_seconds=shrink_seconds)
+                       max_examples=examples, steps=steps, deadline=deadline,
+                       shrink_seconds=shrink_seconds)
         if found is not None:
-            failures[found[0]] = found
+            name, start, path = found
+            failures[name] = (start, path)
     unwitnessed = [p for p in wanted if p.name not in recorder.witnesses]
     if unwitnessed and not (deadline is not None and time.perf_counter() >= deadline):
         # the searches above end at their first failure; look for the rest on purpose
@@ -452,31 +444,10 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
         budget += f"; cut: max-seconds={max_seconds:g} reached"
     extra = {"examples": max(1, examples), "steps_per_example": max(1, steps),
              "seed": options.seed}
-    rows = [(p.name, p.kind, p.expect, p.claims) for p in props]
-    if deadlock_on:
-        rows.append(("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), model.claims))
-    results = []
-    for name, kind, expect, claims in rows:
-        trace = None
-        more = dict(extra)
-        if name in failures:
-            _, start, path = failures[name]
-            minimized = minimize_run(model, Target.of(model, name), start, path, ENGINE,
-                                     seed=options.seed)
-            trace = minimized.trace
-            verdict = VIOLATED
-            reason = (f"{trace.message} (shrunk by Hypothesis to {len(path)} steps; "
-                      f"minimised {minimized.summary()})")
-            more["shrunk_steps"] = len(path)
-            more["minimized"] = minimized.to_json()
-        elif kind == "sometimes" and name in recorder.witnesses:
-            verdict, reason = HOLDS, f"reached within {budget}"
-        elif kind == "sometimes":
-            verdict, reason = INCONCLUSIVE, f"not reached in {budget}; random search never refutes"
-        else:
-            verdict = INCONCLUSIVE
-            reason = f"no violation in {budget}; random search never proves"
-        results.append(Result(model.id, model.param_values(), name, kind, expect, verdict, reason,
-                              stats, ENGINE, trace, claims=tuple(claims), extra=more,
-                              sampled=True))
-    return results
+
+    def found_by(path: list[Step]) -> tuple[str, dict[str, Any]]:
+        return f"shrunk by Hypothesis to {len(path)} steps", {"shrunk_steps": len(path)}
+
+    return sampled_results(model, props, ENGINE, stats, violations=failures,
+                           witnesses=recorder.witnesses, budget=budget, extra=extra,
+                           seed=options.seed, found_by=found_by)

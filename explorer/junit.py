@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from explorer.errors import cannot
 from explorer.verdict import Result
 
 
@@ -35,6 +36,9 @@ def write_junit(results: list[Result], path: str | Path) -> Path:
             else:
                 ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = summary
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    except OSError as exc:
+        raise cannot("write", path, exc) from None
     return path

@@ -100,8 +100,7 @@ from typing import Any
 
 from explorer.errors import ModelError
 from explorer.graph import StateGraph, build
-from explorer.model import BoundProperty, Model, Property, Step
-from explorer.state import canonical_text
+from explorer.model import BoundProperty, Model, Property, Step, checked_transitions, property_holds
 from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
 
 ENGINE = "bfs-scc"
@@ -179,13 +178,17 @@ def no_livelock(progress: Predicate, *, expect: str = "holds", doc: str = "",
 
 
 def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
+    """The predicate as ``f(state) -> bool``; one that raises becomes one ModelError."""
     if isinstance(pred, str):
         method = getattr(model, pred, None)
         if not callable(method):
             raise ModelError(f"model {model.id}: liveness property {prop} names {pred!r}, "
                              "which is not a method of the model")
-        return method
-    return lambda s: pred(model, s)
+        return lambda s: property_holds(model, prop, method, s)
+    def of_model(s: Any) -> Any:
+        return pred(model, s)
+
+    return lambda s: property_holds(model, prop, of_model, s)
 
 
 # --------------------------------------------------------------------------- fairness
@@ -563,16 +566,7 @@ def _evaluate(model: Model, graph: StateGraph, prop: BoundProperty, pred: Predic
               ) -> list[bool]:
     fn = _bind(model, pred, prop.name)
     states = graph.states
-    out = []
-    for i in range(graph.expanded):
-        try:
-            out.append(bool(fn(states[i])))
-        except Exception as exc:
-            raise ModelError(
-                f"model {model.id}: liveness property {prop.name} raised {type(exc).__name__}: "
-                f"{exc} in state {states[i]!r}"[:600]
-            ) from exc
-    return out
+    return [fn(states[i]) for i in range(graph.expanded)]
 
 
 def label_fairness(graph: StateGraph, fairness: Fairness) -> list[int]:
@@ -596,9 +590,20 @@ def describe_lasso(spec: LivenessSpec, lasso: Lasso) -> str:
     return f"a behaviour {what} ({how})"
 
 
+@dataclass
+class Judgement:
+    """The verdict on one liveness property, why, and (for a violation) the lasso trace."""
+
+    verdict: str
+    reason: str
+    trace: Trace | None = None
+    #: holds only because its premise P is true in no reachable state
+    vacuous: bool = False
+
+
 def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_kind: list[int],
-                   enabled: Enabled | None = None) -> tuple[str, str, Trace | None]:
-    """Verdict, reason and (for a violation) the lasso trace of one liveness property."""
+                   enabled: Enabled | None = None) -> Judgement:
+    """Judge one liveness property on ``graph``."""
     spec = _spec_of(model, prop)
     q_holds = _evaluate(model, graph, prop, spec.q)
     p_holds = _evaluate(model, graph, prop, spec.p) if spec.p is not None else None
@@ -609,16 +614,16 @@ def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_ki
         steps: list[Step] = [graph.labels[lab] for lab in lasso.labels]
         trace = build_trace(model, prop.name, KIND, ENGINE, message, states, steps,
                             loop_start=lasso.loop_start)
-        return VIOLATED, message, trace
+        return Judgement(VIOLATED, message, trace)
     if graph.cut is not None:
-        return INCONCLUSIVE, (f"search cut: {graph.cut} after {len(graph):,} distinct states; "
-                              "no violation among the expanded states"), None
+        return Judgement(INCONCLUSIVE, f"search cut: {graph.cut} after {len(graph):,} distinct "
+                         "states; no violation among the expanded states")
     if p_holds is not None and not any(p_holds):
         # the sanity check of DESIGN.md: a property about a state that never occurs says nothing
-        return HOLDS, (f"holds vacuously: {_predicate_name(spec.p, 'P')} is true in none of the "
-                       f"{len(graph):,} reachable states"), None
-    return HOLDS, (f"no fair cycle or dead end violates it among all {len(graph):,} reachable "
-                   "states"), None
+        return Judgement(HOLDS, f"holds vacuously: {_predicate_name(spec.p, 'P')} is true in none "
+                         f"of the {len(graph):,} reachable states", vacuous=True)
+    return Judgement(HOLDS, f"no fair cycle or dead end violates it among all {len(graph):,} "
+                     "reachable states")
 
 
 def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
@@ -638,15 +643,17 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
     out = []
     for prop in props:
         started = time.perf_counter()
-        verdict, reason, trace = check_property(model, graph, prop, fair_kind, enabled)
+        judged = check_property(model, graph, prop, fair_kind, enabled)
+        trace = judged.trace
         stats = replace(graph.stats, seconds=graph.stats.seconds + time.perf_counter() - started)
         shape = {}
         if trace is not None:  # deadlock and livelock are told apart in --json output too
             shape = {"lasso": "deadlock" if trace.loop_start == len(trace.steps) else "livelock"}
-        if reason.startswith("holds vacuously"):
+        if judged.vacuous:
             shape = {"vacuous": True}
-        out.append(Result(model.id, model.param_values(), prop.name, KIND, prop.expect, verdict,
-                          reason, stats, ENGINE, trace, claims=prop.claims, extra=shape))
+        out.append(Result(model.id, model.param_values(), prop.name, KIND, prop.expect,
+                          judged.verdict, judged.reason, stats, ENGINE, trace, claims=prop.claims,
+                          extra=shape))
     return out
 
 
@@ -664,7 +671,7 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
         return f"loop_start {k} is not a state of the trace"
     dead_end = k == len(steps)
     if dead_end:
-        if any(True for _ in model.transitions(states[-1])):
+        if model.has_successor(states[-1]):
             return "the last state has a successor now: the behaviour need not stop there"
         if spec.form == "no_livelock":
             return "a stop in a dead end is a deadlock, not a livelock"
@@ -699,22 +706,18 @@ def _unfairness(model: Model, cycle: list[Any], cycle_steps: list[Step]) -> str 
         return None
     # the last state of a round is the first again; count each state once
     states = cycle[:-1] if cycle_steps else cycle
-    taken = {canonical_text([st.action, list(st.args)]) for st in cycle_steps}
-    enabled: list[dict[str, Step]] = []
+    # Steps are frozen dataclasses: hashable whatever their arguments are (a
+    # network Message is not JSON), and str() orders them deterministically.
+    taken = set(cycle_steps)
+    enabled: list[set[Step]] = []
     for s in states:
-        here = {}
-        for a, args, _ in model.transitions(s):
-            if fairness.kind_of(a.name):
-                step = a.step(args)
-                here[canonical_text([step.action, list(step.args)])] = step
-        enabled.append(here)
-    everywhere = set.intersection(*(set(e) for e in enabled)) if enabled else set()
-    somewhere = set().union(*(set(e) for e in enabled)) if enabled else set()
-    for key in sorted(everywhere - taken):
-        step = next(e[key] for e in enabled if key in e)
+        enabled.append({a.step(args) for a, args, _ in checked_transitions(model, s)
+                        if fairness.kind_of(a.name)})
+    everywhere = set.intersection(*enabled) if enabled else set()
+    somewhere = set().union(*enabled) if enabled else set()
+    for step in sorted(everywhere - taken, key=str):
         return f"the cycle is unfair now: weakly fair {step} is enabled throughout and never taken"
-    for key in sorted(somewhere - taken):
-        step = next(e[key] for e in enabled if key in e)
+    for step in sorted(somewhere - taken, key=str):
         if fairness.kind_of(step.action) == 2:
             return f"the cycle is unfair now: strongly fair {step} is enabled in it and never taken"
     return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model, Property
+from explorer.model import BoundProperty, Model, Property, property_value
 from explorer.state import to_json
 from explorer.verdict import VIOLATED, Result, Stats
 
@@ -40,7 +40,7 @@ def measure(model: Model, prop: BoundProperty) -> Result:
     """Compute one measured property of ``model``."""
     assert prop.check is not None
     started = time.perf_counter()
-    found = prop.check()
+    found = property_value(model, prop.name, prop.check)
     if not isinstance(found, Measurement):
         raise BadInput(
             f"model {model.id}: measure {prop.name} returned {type(found).__name__}, "

@@ -32,10 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from explorer.errors import BadInput, ModelError
-from explorer.model import BoundAction, BoundProperty, Model, Step, call_action
+from explorer.errors import BadInput
+from explorer.model import (
+    BoundAction,
+    BoundProperty,
+    Model,
+    Step,
+    call_action,
+    property_holds,
+)
 from explorer.state import canonical_text, to_json
-from explorer.verdict import Trace, build_trace
+from explorer.verdict import Trace, build_trace, violation_message
 
 MINIMISABLE_KINDS = ("invariant", "action", "deadlock")
 
@@ -55,9 +62,7 @@ class Target:
     @classmethod
     def of(cls, model: Model, name: str) -> Target:
         """The target for property ``name`` of ``model`` (``deadlock`` included)."""
-        if name == "deadlock" and model.property_named("deadlock") is None:
-            return cls("deadlock", "deadlock", None, "the last state has no successor")
-        prop = model.property_named(name)
+        prop = model.traced_property(name)
         if prop is None:
             raise BadInput(f"model {model.id} has no property {name!r} to minimise a trace for")
         return cls.for_property(prop)
@@ -73,12 +78,7 @@ class Target:
 
     def message(self, last_step: Step | None) -> str:
         """The one-line explanation a trace of this violation carries (as BFS writes it)."""
-        first_doc_line = self.doc.strip().splitlines()[0] if self.doc.strip() else ""
-        if self.kind == "invariant":
-            return f"invariant {self.name} is false in the last state: {first_doc_line}"
-        if self.kind == "action":
-            return f"action property {self.name} is false for step {last_step}: {first_doc_line}"
-        return "deadlock: the last state has no successor"
+        return violation_message(self.kind, self.name, self.doc, last_step)
 
 
 @dataclass
@@ -123,19 +123,12 @@ def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
 
 
 def _violated_in(model: Model, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
-    try:
-        if target.kind == "invariant":
-            return not target.check(t)  # type: ignore[misc]
-        if target.kind == "action":
-            return step is not None and not target.check(pre, step, t)  # type: ignore[misc]
-        return next(iter(model.transitions(t)), None) is None
-    except ModelError:
-        raise
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: property {target.name} raised {type(exc).__name__}: {exc} "
-            f"in state {t!r}"[:600]
-        ) from exc
+    if target.kind == "invariant":
+        return not property_holds(model, target.name, target.check, t)  # type: ignore[arg-type]
+    if target.kind == "action":
+        return step is not None and not property_holds(
+            model, target.name, target.check, pre, step, t)  # type: ignore[arg-type]
+    return not model.has_successor(t)
 
 
 # --------------------------------------------------------------------------- the search

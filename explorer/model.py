@@ -14,9 +14,17 @@ A protocol model is a subclass of :class:`Model`.  It declares
   transitions ``s --step--> t``), :func:`sometimes` (a sanity reachability
   check), each with the verdict the claims ledger expects.
 
-Engines only see the compiled view of an instance (:meth:`Model.transitions`,
-:meth:`Model.initial_states`, :attr:`Model.properties`); models know nothing
-about engines.
+Engines only see the compiled view of an instance: :meth:`Model.initial_states`,
+:attr:`Model.properties`, and the transitions, either through
+:meth:`Model.transitions` or, in the hot loops of the exhaustive engines
+(``bfs``, ``graph``), directly through :attr:`Model.actions` -- each a
+:class:`BoundAction` whose ``call`` is the bound method, ``static_args`` its
+precomputed argument tuples (``None`` when a domain depends on the state,
+then ``arguments(s)``) and ``step(args)`` the interned transition label.
+Engines that call the model outside a hot loop use :func:`call_action`,
+:func:`property_holds` / :func:`property_value` and
+:func:`checked_transitions`, which turn a model that raises into one
+:class:`~explorer.errors.ModelError` line.  Models know nothing about engines.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ from typing import Any, ClassVar
 
 from explorer.errors import BadInput, ModelError
 from explorer.state import ordered, to_json
+
+#: the name and the kind of the property "no reachable state is without a successor"
+DEADLOCK = "deadlock"
 
 EXPECTATIONS = ("holds", "violated", "reported")  # "reported": a measured figure (explorer.measure)
 
@@ -218,10 +229,6 @@ class Property:
     def __set_name__(self, owner: type, name: str) -> None:
         if not self.name:
             self.name = name
-
-    def summary(self) -> str:
-        """First line of the docstring, or the name."""
-        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
 
 
 def _property_decorator(kind: str, expect: str, claims: Iterable[str]) -> Callable[..., Property]:
@@ -419,6 +426,8 @@ class Model:
         for s in states:
             check_hashable(self, s, "init()")
             seen.setdefault(s, None)
+        #: how many initial states init() generated, repeats included (TLC counts them all)
+        self.initial_generated = len(states)
         return list(seen)
 
     def transitions(self, s: Any) -> Iterator[tuple[BoundAction, tuple[Any, ...], Any]]:
@@ -429,6 +438,25 @@ class Model:
                 t = call(s, *args)
                 if t is not None:
                     yield a, args, t
+
+    def has_successor(self, s: Any) -> bool:
+        """Whether some action is enabled in ``s`` (a self-loop counts): not a deadlock.
+
+        Model code that raises becomes one ModelError (not for hot loops).
+        """
+        return next(checked_transitions(self, s), None) is not None
+
+    def enabled(self, a: BoundAction, s: Any) -> list[tuple[tuple[Any, ...], Any]]:
+        """``a``'s enabled (arguments, next state) pairs in ``s``.
+
+        Model code that raises becomes one ModelError (not for hot loops).
+        """
+        found = []
+        for args in action_arguments(self, a, s):
+            t = call_action(self, a, s, args)
+            if t is not None:
+                found.append((args, t))
+        return found
 
     def action_named(self, name: str) -> BoundAction | None:
         for a in self.actions:
@@ -441,6 +469,37 @@ class Model:
             if p.name == name:
                 return p
         return None
+
+    def deadlock_property(self) -> BoundProperty:
+        """The deadlock check as a property, checked when the model or the run asks for it."""
+        return BoundProperty(
+            name=DEADLOCK,
+            kind=DEADLOCK,
+            expect=self.expected.get(DEADLOCK, "holds"),
+            check=None,
+            doc="No reachable state is without a successor.",
+            claims=self.claims,
+        )
+
+    def checked_properties(self, check_deadlock: bool | None = None) -> list[BoundProperty]:
+        """The properties a run checks: all declared ones, plus ``deadlock`` when it is on.
+
+        ``check_deadlock`` is the run's choice (``--deadlock`` / ``--no-deadlock``);
+        ``None`` leaves it to the model's :attr:`check_deadlock`.
+        """
+        on = self.check_deadlock if check_deadlock is None else check_deadlock
+        return self.properties + ([self.deadlock_property()] if on else [])
+
+    def traced_property(self, name: str) -> BoundProperty | None:
+        """The property a trace names: a declared one, or ``deadlock``.
+
+        A deadlock trace may come from a run with ``--deadlock`` on a model that
+        does not check deadlock by default, so ``deadlock`` is always known here.
+        """
+        found = self.property_named(name)
+        if found is None and name == DEADLOCK:
+            return self.deadlock_property()
+        return found
 
     def _bind(self, a: Action) -> BoundAction:
         call = a.fn.__get__(self)
@@ -492,15 +551,87 @@ def call_action(model: Model, a: BoundAction, s: Any, args: tuple[Any, ...]) -> 
         ) from exc
 
 
-def property_holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
-    """Evaluate a property check; one that raises becomes one ModelError naming it and the state."""
+def action_arguments(model: Model, a: BoundAction, s: Any) -> list[tuple[Any, ...]]:
+    """``a.arguments(s)``; a domain that raises becomes one ModelError naming action and state."""
     try:
-        return bool(check(*args))
+        return [tuple(args) for args in a.arguments(s)]
     except Exception as exc:
         raise ModelError(
-            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc} "
-            f"in state {args[0]!r}"[:600]
+            f"model {model.id}: the argument domain of action {a.name} raised "
+            f"{type(exc).__name__}: {exc} in state {s!r}"[:600]
         ) from exc
+
+
+def checked_transitions(model: Model, s: Any) -> Iterator[tuple[BoundAction, tuple[Any, ...], Any]]:
+    """:meth:`Model.transitions` with each model call guarded (for replay, not for hot loops)."""
+    for a in model.actions:
+        for args in action_arguments(model, a, s):
+            t = call_action(model, a, s, args)
+            if t is not None:
+                yield a, args, t
+
+
+def property_holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
+    """Evaluate a property check; one that raises becomes one ModelError naming it and the state."""
+    return bool(property_value(model, name, check, *args))
+
+
+def property_value(model: Model, name: str, check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)`` as it returns it (a figure, a query, a truth value).
+
+    One that raises becomes one ModelError naming the property and, when
+    ``args`` starts with a state, that state.
+    """
+    try:
+        return check(*args)
+    except Exception as exc:
+        where = f" in state {args[0]!r}" if args else ""
+        raise ModelError(
+            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc}{where}"[:600]
+        ) from exc
+
+
+def explain_failure(
+    model: Model, props: list[BoundProperty], s: Any, a: Any, args: Any, exc: Exception
+) -> ModelError:
+    """Re-run what failed in state ``s`` to say which action or property broke, and how.
+
+    The hot loop keeps no record of what it was doing beyond its loop
+    variables, so the failing call is found again here (models are
+    deterministic: the same call fails the same way).
+    """
+    choices: dict[str, list[Any]] = {}
+    for action_ in model.actions:
+        try:
+            choices[action_.name] = [tuple(c) for c in action_.arguments(s)]
+        except Exception as again:
+            return ModelError(
+                f"model {model.id}: the argument domain of action {action_.name} raised "
+                f"{type(again).__name__}: {again} in state {s!r}"[:600]
+            )
+    if a is None or args not in choices.get(a.name, ()):
+        return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
+    step = a.step(args)
+    try:
+        t = a.call(s, *args)
+    except Exception as again:
+        return ModelError(
+            f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
+            f"in state {s!r}"[:600]
+        )
+    try:
+        hash(t)
+    except TypeError as bad:
+        return ModelError(
+            f"model {model.id}: action {step} produced an unhashable state ({bad}); "
+            f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
+        )
+    for p in props:
+        if p.kind in ("invariant", "sometimes"):
+            property_holds(model, p.name, p.check, t)  # raises the property's ModelError
+        elif p.kind == "action":
+            property_holds(model, p.name, p.check, s, step, t)
+    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
 
 
 def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tuple]:

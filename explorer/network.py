@@ -407,9 +407,8 @@ class NodeModel(Model):
 
     @action(msg="deliverable")
     def deliver(self, s: World, msg: Message) -> World | None:
+        # the domain offers only messages in the network to an up node
         i = self._index[msg.dst]
-        if s.status[i] != UP:
-            return None
         outcome = self._handler(msg.type)(msg.dst, s.nodes[i], msg, s.now + s.skew[i])
         if outcome is None:
             return None
@@ -446,8 +445,8 @@ class NodeModel(Model):
 
     @fault("drop", msg="in_flight")
     def drop(self, s: World, msg: Message) -> World | None:
-        left = self._spend(s, "drop")
-        if left is None or msg not in s.net:
+        left = self._spend(s, "drop")  # the domain offers only messages in the network
+        if left is None:
             return None
         k = s.net.index(msg)
         return s._replace(net=s.net[:k] + s.net[k + 1 :], left=left)
@@ -455,7 +454,7 @@ class NodeModel(Model):
     @fault("duplicate", msg="in_flight")
     def duplicate(self, s: World, msg: Message) -> World | None:
         left = self._spend(s, "duplicate")
-        if left is None or msg not in s.net:
+        if left is None:
             return None
         return s._replace(net=self._enqueue(s.net, (msg,)), left=left)
 

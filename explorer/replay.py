@@ -16,7 +16,16 @@ from typing import Any
 
 from explorer import registry
 from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model, Step
+from explorer.model import (
+    DEADLOCK,
+    BoundAction,
+    BoundProperty,
+    Model,
+    Step,
+    action_arguments,
+    call_action,
+    property_holds,
+)
 from explorer.state import canonical_text, to_json
 from explorer.verdict import Trace
 
@@ -76,17 +85,9 @@ def instantiate(trace: Trace) -> Model:
             f"(it has: {', '.join(known) or 'none'}); the trace is stale, regenerate it"
         )
     try:
-        return cls(**{k: _param_value(known[k], v) for k, v in trace.params.items()})
+        return cls(**trace.params)  # Param.validate accepts JSON's int for a float parameter
     except BadInput as exc:
         raise BadInput(f"trace parameters do not fit model {trace.model}: {exc}") from None
-
-
-def _param_value(param: Any, value: Any) -> Any:
-    if param.type is float and isinstance(value, int):
-        return float(value)
-    if param.type is tuple and isinstance(value, list):
-        return tuple(value)
-    return value
 
 
 def replay(trace: Trace) -> Replay:
@@ -115,13 +116,13 @@ def replay(trace: Trace) -> Replay:
         if a is None:
             out.failed_step, out.problem = i, f"action {recorded.action!r} no longer exists"
             return out
-        args = _find_args(a, s, recorded.args)
+        args = _find_args(model, a, s, recorded.args)
         if args is None:
             out.failed_step = i
             out.problem = f"{recorded.label()} is not in the action's parameter domain any more"
             return out
         step = a.step(args)
-        t = a.call(s, *args)
+        t = call_action(model, a, s, args)
         if t is None:
             out.failed_step, out.problem = i, f"{step} is not enabled in the state before it"
             return out
@@ -134,8 +135,8 @@ def replay(trace: Trace) -> Replay:
         out.states.append(t)
         out.steps.append(step)
         s = t
-    prop = model.property_named(trace.property)
-    if prop is None and trace.property != "deadlock":
+    prop = model.traced_property(trace.property)
+    if prop is None:
         out.problem = f"model {model.id} has no property {trace.property!r} any more"
         return out
     out.problem = _final_check(model, prop, trace, out.states, out.steps)
@@ -144,32 +145,32 @@ def replay(trace: Trace) -> Replay:
     return out
 
 
-def _find_args(a: Any, s: Any, recorded: dict[str, Any]) -> tuple | None:
+def _find_args(model: Model, a: BoundAction, s: Any, recorded: dict[str, Any]) -> tuple | None:
     if sorted(recorded) != sorted(a.arg_names):
         return None
     want = canonical_text(recorded)
-    for args in a.arguments(s):
+    for args in action_arguments(model, a, s):
         if canonical_text(to_json(dict(zip(a.arg_names, args, strict=True)))) == want:
             return tuple(args)
     return None
 
 
 def _final_check(
-    model: Model, prop: BoundProperty | None, trace: Trace, states: list[Any], steps: list[Step]
+    model: Model, prop: BoundProperty, trace: Trace, states: list[Any], steps: list[Step]
 ) -> str | None:
     last = states[-1]
-    if trace.property == "deadlock" and prop is None:
-        if any(True for _ in model.transitions(last)):
-            return "the last state has a successor now: no deadlock"
-        return None
-    assert prop is not None
     if prop.kind in FINAL_CHECKS:
         return FINAL_CHECKS[prop.kind](model, prop, trace, states, steps)
     if prop.kind == "invariant":
-        return None if not prop.check(last) else f"invariant {prop.name} now holds in the last state"
+        assert prop.check is not None
+        holds = property_holds(model, prop.name, prop.check, last)
+        return None if not holds else f"invariant {prop.name} now holds in the last state"
+    if prop.kind == DEADLOCK:
+        return "the last state has a successor now: no deadlock" if model.has_successor(last) else None
     if prop.kind == "action":
         if not steps:
             return "an action-property trace needs at least one step"
-        ok = prop.check(states[-2], steps[-1], last)
+        assert prop.check is not None
+        ok = property_holds(model, prop.name, prop.check, states[-2], steps[-1], last)
         return None if not ok else f"action property {prop.name} now holds for the last step"
     return f"cannot replay a property of kind {prop.kind!r}"

@@ -6,7 +6,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from explorer.replay import Replay
-from explorer.state import describe_change, diff
+from explorer.state import compact, describe_change, diff
 from explorer.verdict import Result, Trace
 
 
@@ -79,10 +79,6 @@ def results_json(results: list[Result]) -> str:
     return json.dumps({"results": [r.to_json() for r in results]}, indent=2)
 
 
-def _fmt(v: Any) -> str:
-    return json.dumps(v, separators=(",", ":")) if not isinstance(v, str) else v
-
-
 def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
     """The trace as a table: each step, its arguments, and what it changed."""
     title = f"{trace.model} -- {trace.property} ({trace.engine}, {len(trace)} steps)"
@@ -90,7 +86,7 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("changes", overflow="fold")
-    table.add_row("0", "initial state", Text(_fmt(trace.initial)))
+    table.add_row("0", "initial state", Text(compact(trace.initial)))
     before = trace.initial
     for i, st in enumerate(trace.steps, start=1):
         changes = "\n".join(describe_change(p, a, b) for p, a, b in diff(before, st.state))

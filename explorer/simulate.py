@@ -32,9 +32,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.minimize import Target, minimize_run
-from explorer.model import BoundAction, BoundProperty, Model, Step, call_action, property_holds
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+from explorer.model import DEADLOCK, BoundAction, BoundProperty, Model, Step, property_holds
+from explorer.sampling import sampled_results
+from explorer.verdict import Result, Stats
 
 ENGINE = "simulate"
 DEFAULT_RUNS = 3000
@@ -60,17 +60,20 @@ def walk(
     seed: int,
     runs: int,
     steps: int,
-    check_deadlock: bool,
     max_seconds: float | None = None,
     max_states: int | None = None,
 ) -> Walks:
-    """Take ``runs`` random walks of at most ``steps`` steps each; stop once all is decided."""
+    """Take ``runs`` random walks of at most ``steps`` steps each; stop once all is decided.
+
+    A property of kind ``deadlock`` among ``props`` makes a walk's dead end a violation.
+    """
     rng = random.Random(seed)
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else None
     invariants = [p for p in props if p.kind == "invariant"]
     action_props = [p for p in props if p.kind == "action"]
     wanted = [p for p in props if p.kind == "sometimes"]
+    deadlock = next((p for p in props if p.kind == DEADLOCK), None)
     inits = model.initial_states()
     stats = Stats(depth=1)
     out = Walks(stats=stats)
@@ -83,7 +86,7 @@ def walk(
         return (
             any(p.name not in out.violations for p in invariants + action_props)
             or any(p.name not in out.witnesses for p in wanted)
-            or (check_deadlock and "deadlock" not in out.violations)
+            or (deadlock is not None and deadlock.name not in out.violations)
         )
 
     def judge_state(start: Any, path: list[Step], s: Any) -> None:
@@ -118,9 +121,9 @@ def walk(
         for _ in range(steps):
             chosen = _pick(model, s, skip_stutters, rng, favoured, others)
             if chosen is None:
-                if (check_deadlock and "deadlock" not in out.violations
-                        and next(iter(model.transitions(s)), None) is None):
-                    out.violations["deadlock"] = (start, list(path))
+                if (deadlock is not None and deadlock.name not in out.violations
+                        and not model.has_successor(s)):
+                    out.violations[deadlock.name] = (start, list(path))
                 break
             a, args, t = chosen
             step = a.step(args)
@@ -163,11 +166,9 @@ def _pick(
             a = pool[i]
             pool[i] = pool[-1]
             pool.pop()
-            options = []
-            for args in a.arguments(s):
-                t = call_action(model, a, s, args)
-                if t is not None and not (skip_stutters and t == s):
-                    options.append((tuple(args), t))
+            options = model.enabled(a, s)
+            if skip_stutters:
+                options = [(args, t) for args, t in options if t != s]
             if options:
                 args, t = options[rng.randrange(len(options))]
                 return a, args, t
@@ -182,10 +183,8 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``simulate`` safety engine (registered in ``explorer.checker.SAFETY_ENGINES``)."""
     runs = options.runs if options.runs is not None else DEFAULT_RUNS
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
-    deadlock_on = model.check_deadlock if options.check_deadlock is None else options.check_deadlock
     bounds = options.bounds
-    walks = walk(model, props, options.seed, runs, steps, deadlock_on,
-                 bounds.max_seconds, bounds.max_states)
+    walks = walk(model, props, options.seed, runs, steps, bounds.max_seconds, bounds.max_states)
     budget = (f"{walks.runs_done} runs x up to {steps} steps "
               f"({walks.steps_taken} steps, {walks.stats.distinct_states} distinct states, "
               f"seed {options.seed})")
@@ -193,31 +192,6 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
         budget += f"; cut: {walks.cut}"
     extra = {"runs": walks.runs_done, "steps_per_run": steps, "steps_taken": walks.steps_taken,
              "seed": options.seed}
-    targets = [(p.name, p.kind, p.expect, p.claims) for p in props]
-    if deadlock_on:
-        targets.append(("deadlock", "deadlock", model.expected.get("deadlock", HOLDS), model.claims))
-    results = []
-    for name, kind, expect, claims in targets:
-        trace = None
-        more = dict(extra)
-        if name in walks.violations:
-            start, path = walks.violations[name]
-            minimized = minimize_run(model, Target.of(model, name), start, path, ENGINE,
-                                     seed=options.seed)
-            trace = minimized.trace
-            verdict = VIOLATED
-            reason = f"{trace.message} (found by random walk; minimised {minimized.summary()})"
-            more["minimized"] = minimized.to_json()
-        elif kind == "sometimes" and name in walks.witnesses:
-            verdict, reason = HOLDS, f"reached within {budget}"
-        elif kind == "sometimes":
-            verdict, reason = INCONCLUSIVE, f"not reached in {budget}; random search never refutes"
-        else:
-            verdict = INCONCLUSIVE
-            reason = f"no violation in {budget}; random search never proves"
-        results.append(Result(model.id, model.param_values(), name, kind, expect, verdict, reason,
-                              walks.stats, ENGINE, trace, claims=tuple(claims), extra=more,
-                              sampled=True))
-    return results
-
-
+    return sampled_results(model, props, ENGINE, walks.stats, violations=walks.violations,
+                           witnesses=walks.witnesses, budget=budget, extra=extra,
+                           seed=options.seed, found_by=lambda path: ("found by random walk", {}))

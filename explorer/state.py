@@ -79,12 +79,13 @@ def describe_change(path: str, old: Any, new: Any, arrow: str = "->") -> str:
         removed = [x for x in old if x not in new]
         if len(added) + len(removed) < len(old) + len(new):
             return f"{path}: " + " ".join(
-                [f"+{_compact(x)}" for x in added] + [f"-{_compact(x)}" for x in removed]
+                [f"+{compact(x)}" for x in added] + [f"-{compact(x)}" for x in removed]
             )
-    return f"{path}: {_compact(old)} {arrow} {_compact(new)}"
+    return f"{path}: {compact(old)} {arrow} {compact(new)}"
 
 
-def _compact(value: Any) -> str:
+def compact(value: Any) -> str:
+    """A JSON value on one line without spaces (a string as it is)."""
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 

@@ -8,20 +8,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.errors import BadInput
+from explorer.errors import BadInput, cannot
 from explorer.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
 
 
 def save(trace: Trace, path: str | Path) -> Path:
     """Write ``trace`` as indented JSON, atomically (a reader never sees half a file)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(trace.to_json(), indent=2, sort_keys=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".trace-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; traces are shared artefacts
-    os.replace(tmp, path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".trace-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; traces are shared artefacts
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)  # no half-written file left behind
+        raise cannot("write", path, exc) from None
     return path
 
 
@@ -36,8 +42,10 @@ def load(path: str | Path) -> Trace:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadInput(f"{path}: no such trace file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read trace file ({type(exc).__name__})") from None
+    except OSError as exc:  # a directory, a path through a file, no permission, ...
+        raise cannot("read", path, exc) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not a trace file (not UTF-8 text)") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

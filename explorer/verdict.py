@@ -14,6 +14,26 @@ TRACE_FORMAT = "distcheck-trace"
 TRACE_VERSION = 1
 
 
+def first_line(text: str) -> str:
+    """The first line of a docstring (its summary), or "" when there is none."""
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""
+
+
+def violation_message(kind: str, name: str, doc: str, step: Step | None = None) -> str:
+    """The one line a safety counterexample carries, whichever engine found it.
+
+    ``step`` is the transition that broke an action property.
+    """
+    if kind == "invariant":
+        return f"invariant {name} is false in the last state: {first_line(doc)}"
+    if kind == "action":
+        return f"action property {name} is false for step {step}: {first_line(doc)}"
+    if kind == "deadlock":
+        return "deadlock: the last state has no successor"
+    return f"{kind} {name} is violated: {first_line(doc)}"
+
+
 @dataclass
 class Stats:
     """Search figures, counted the way TLC counts them.

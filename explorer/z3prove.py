@@ -33,9 +33,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model, Property
+from explorer.model import BoundProperty, Model, Property, property_value
 from explorer.state import canonical_text, to_json
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats, Trace, TraceStep
+from explorer.verdict import (
+    HOLDS,
+    INCONCLUSIVE,
+    VIOLATED,
+    Result,
+    Stats,
+    Trace,
+    TraceStep,
+    first_line,
+)
 
 ENGINE = "z3"
 KIND = "proof"
@@ -91,8 +100,9 @@ def _value(z3: Any, term: Any) -> int:
 
 def build_query(model: Model, prop: BoundProperty) -> Query:
     """Call the proof method; its result must be a :class:`Query`."""
-    assert prop.check is not None
-    query = prop.check(_z3())
+    check, z3 = prop.check, _z3()
+    assert check is not None
+    query = property_value(model, prop.name, lambda: check(z3))  # no state for the message
     if not isinstance(query, Query):
         raise BadInput(
             f"model {model.id}: proof {prop.name} returned {type(query).__name__}, not a Query"
@@ -121,7 +131,7 @@ def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -
                       ENGINE, trace, claims=prop.claims, extra=extra)
 
     if answer == z3.unsat:
-        return result(HOLDS, f"proved for all values ({_summary(prop)})")
+        return result(HOLDS, f"proved for all values ({first_line(prop.doc) or prop.name})")
     if answer == z3.unknown:
         why = solver.reason_unknown() or "unknown"
         return result(INCONCLUSIVE, f"the solver answered unknown ({why}) after {seconds:.2f}s")
@@ -168,10 +178,6 @@ def _smallest(z3: Any, query: Query, found: Any, timeout: float) -> dict[str, in
     if any("oo" in str(optimiser.lower(h)) for h in objectives):
         return read(found)
     return read(optimiser.model())
-
-
-def _summary(prop: BoundProperty) -> str:
-    return prop.doc.strip().splitlines()[0] if prop.doc.strip() else prop.name
 
 
 def solver_timeout(options: Any) -> float:
@@ -240,8 +246,7 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
         from explorer import registry
 
         with_proofs = [mid for mid, cls in registry.all_models().items()
-                       if any(isinstance(v, Property) and v.kind in (KIND, MEASURE)
-                              for klass in cls.__mro__ for v in vars(klass).values())]
+                       if any(p.kind in (KIND, MEASURE) for p in cls._declared(Property).values())]
         raise BadInput(
             "the selected model declares no proofs or measured figures; models that do: "
             + (", ".join(with_proofs) or "none")
@@ -251,6 +256,8 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
 
 def print_proofs(results: list[Result], file: Any = None) -> None:
     """Proved / refuted per property, the reported figures, and counterexample values."""
+    from rich.markup import escape  # a reason may contain [brackets], e.g. a list
+
     from explorer.report import console
 
     c = console(file)
@@ -259,16 +266,16 @@ def print_proofs(results: list[Result], file: Any = None) -> None:
         if r.kind != KIND:
             word = r.verdict
         took = r.extra.get("solver", {}).get("seconds", r.stats.seconds)
-        why = f" -- {r.reason}" if r.kind == KIND or r.verdict != "reported" else ""
+        why = f" -- {escape(r.reason)}" if r.kind == KIND or r.verdict != "reported" else ""
         c.print(f"{r.model} {r.property}: [bold]{word}[/] in {took:.3f}s "
                 f"(expected {r.expected}){why}")
         if r.trace is not None:
             step = r.trace.steps[0]
-            c.print("  inputs: " + ", ".join(f"{k}={v}" for k, v in step.args.items()))
+            c.print("  inputs: " + escape(", ".join(f"{k}={v}" for k, v in step.args.items())))
             if step.state != step.args:
-                c.print("  gives:  " + ", ".join(f"{k}={v}" for k, v in step.state.items()))
+                c.print("  gives:  " + escape(", ".join(f"{k}={v}" for k, v in step.state.items())))
             if r.trace_file:
-                c.print(f"  trace:  {r.trace_file}")
+                c.print(f"  trace:  {escape(r.trace_file)}")
     models: dict[str, list[Result]] = {}
     for r in results:
         models.setdefault(r.model, []).append(r)
@@ -277,12 +284,15 @@ def print_proofs(results: list[Result], file: Any = None) -> None:
         for r in mine:
             figures.update(r.extra.get("figures", {}))
         for name, value in figures.items():
-            c.print(f"{model} {name}: {value}")
+            c.print(escape(f"{model} {name}: {value}"))
         proofs = [r for r in mine if r.kind == KIND]
         refuted = [r.property for r in proofs if r.verdict == VIOLATED]
         undecided = [r.property for r in proofs if r.verdict == INCONCLUSIVE]
         if refuted:
-            c.print(f"[bold red]{model}: REFUTED[/] ({', '.join(refuted)})")
+            expected = all(r.as_expected for r in proofs)
+            note = " -- as this variant expects" if expected else ""
+            style = "yellow" if expected else "bold red"
+            c.print(f"[{style}]{model}: REFUTED[/] ({', '.join(refuted)}){note}")
         elif undecided:
             c.print(f"[yellow]{model}: not proved[/] ({', '.join(undecided)} undecided)")
         elif proofs:

@@ -37,3 +37,10 @@ def test_loop_is_boxed() -> None:
         i for i, line in enumerate(lines) if "3. deliver" in line
     )
     assert "    end" in lines
+
+
+def test_dead_end_lasso_has_no_unbalanced_block() -> None:
+    trace = _trace(loop_start=4)  # the behaviour stops in its last state
+    chart = sequence_diagram(trace)
+    assert "rect" not in chart and "    end" not in chart.splitlines()
+    assert "stops here forever" in chart

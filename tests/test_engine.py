@@ -555,3 +555,57 @@ def test_progress_is_reported_on_long_runs(monkeypatch: pytest.MonkeyPatch) -> N
     assert calls, "no progress line"
     distinct, total, depth, queue, seconds = calls[-1]
     assert 0 < distinct <= 2000 and total >= distinct and depth >= 1 and seconds > 0
+
+
+class _BackEdge(Model):
+    """0 -> 1 -> 0: the only bad transition leads back to a known state, at the last level."""
+
+    id = "tests.engine.back_edge"
+    check_deadlock = True
+
+    def init(self):
+        yield 0
+
+    @action()
+    def up(self, s):
+        if s == 0:
+            return 1
+
+    @action()
+    def down(self, s):
+        if s == 1:
+            return 0
+
+    @action_property()
+    def never_down(self, s, step, t) -> bool:
+        return step.action != "down"
+
+
+class _DeadEndAtBound(Model):
+    """0 -> 1, and 1 is a dead end lying exactly on the depth bound."""
+
+    id = "tests.engine.dead_end_at_bound"
+    check_deadlock = True
+
+    def init(self):
+        yield 0
+
+    @action()
+    def up(self, s):
+        if s == 0:
+            return 1
+
+    @invariant()
+    def anything(self, s) -> bool:
+        return True
+
+
+def test_depth_bound_still_expands_the_last_level() -> None:
+    back = {r.property: r for r in bfs.check(_BackEdge(), bounds=bfs.Bounds(max_depth=2))}
+    assert back["never_down"].verdict == VIOLATED  # the back edge from level 2 is checked
+    assert back["deadlock"].verdict == HOLDS
+    assert back["deadlock"].stats.complete  # nothing lies beyond the bound: the space is done
+    dead = {r.property: r for r in bfs.check(_DeadEndAtBound(), bounds=bfs.Bounds(max_depth=2))}
+    assert dead["deadlock"].verdict == VIOLATED
+    cut = {r.property: r for r in bfs.check(_DeadEndAtBound(), bounds=bfs.Bounds(max_depth=1))}
+    assert cut["anything"].verdict == INCONCLUSIVE and "max-depth=1" in cut["anything"].reason

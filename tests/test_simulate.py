@@ -38,9 +38,9 @@ def test_raw_walks_are_deterministic_per_seed() -> None:
     from explorer.simulate import walk
 
     model = get("transactions.twophase")()
-    a = walk(model, model.properties, seed=3, runs=20, steps=30, check_deadlock=False)
-    b = walk(model, model.properties, seed=3, runs=20, steps=30, check_deadlock=False)
-    c = walk(model, model.properties, seed=4, runs=20, steps=30, check_deadlock=False)
+    a = walk(model, model.properties, seed=3, runs=20, steps=30)
+    b = walk(model, model.properties, seed=3, runs=20, steps=30)
+    c = walk(model, model.properties, seed=4, runs=20, steps=30)
     assert (a.steps_taken, a.stats.distinct_states) == (b.steps_taken, b.stats.distinct_states)
     assert a.stats.total_states == a.steps_taken + a.runs_done
     assert (a.steps_taken, a.stats.distinct_states) != (c.steps_taken, c.stats.distinct_states) or (

@@ -124,6 +124,9 @@ def test_prove_cli_exit_codes_and_json(capsys, tmp_path) -> None:
     assert main(["prove", "ids.snowflake", "-p", "timestamp_bits=42", *out]) == 1
     text = capsys.readouterr().out
     assert "REFUTED" in text and "inputs:" in text
+    # a broken layout whose refutation is expected (the variant says so) is as expected: 0
+    assert main(["prove", "ids.snowflake.overlapping", *out]) == 0
+    assert "REFUTED" in capsys.readouterr().out
     assert main(["prove", "ids.snowflake", "--json", *out]) == 0
     doc = json.loads(capsys.readouterr().out)
     proofs = [r for r in doc["results"] if r["kind"] == "proof"]
