@@ -581,19 +581,12 @@ class _BackEdge(Model):
         return step.action != "down"
 
 
-class _DeadEndAtBound(Model):
+class _DeadEndAtBound(_BackEdge):
     """0 -> 1, and 1 is a dead end lying exactly on the depth bound."""
 
     id = "tests.engine.dead_end_at_bound"
-    check_deadlock = True
-
-    def init(self):
-        yield 0
-
-    @action()
-    def up(self, s):
-        if s == 0:
-            return 1
+    down = None
+    never_down = None
 
     @invariant()
     def anything(self, s) -> bool:
