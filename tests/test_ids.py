@@ -116,14 +116,6 @@ def test_every_id_trace_replays(path) -> None:
     assert rep.reproduced, rep.problem
 
 
-def test_family_page_is_up_to_date() -> None:
-    from explorer import familypage
-
-    readme = familypage.ROOT / "models" / "ids" / "README.md"
-    page = familypage.render("ids", familypage.check_family("ids"), page_dir=readme.parent)
-    assert readme.read_text(encoding="utf-8") == page, "run: distcheck report ids -o models/ids/README.md"
-
-
 def test_check_ids_exits_0(tmp_path, capsys) -> None:
     assert main(["check", "ids", "--save-traces", str(tmp_path)]) == 0
 

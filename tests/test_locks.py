@@ -229,14 +229,6 @@ def test_report_rejects_an_unknown_family(capsys: pytest.CaptureFixture[str]) ->
     assert "unknown model 'nosuchfamily'" in capsys.readouterr().err
 
 
-def test_committed_readme_is_the_generated_page() -> None:
-    readme = ROOT / "models" / "locks" / "README.md"
-    sections = familypage.check_family("locks")
-    page = familypage.render("locks", sections, page_dir=readme.parent)
-    assert all(r.as_expected for sec in sections for r in sec.results)
-    assert readme.read_text() == page, "regenerate: distcheck report locks -o models/locks/README.md"
-
-
 def test_family_page_names_bounds_of_every_kind() -> None:
     from explorer.verdict import Stats
 
