@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_line, run
 
 from explorer import registry
-from explorer.cli import main
 from explorer.model import Model, action, invariant
 
 EAGER = "transactions.twophase.eager_commit"
@@ -23,23 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the default --save-traces directory is relative: keep it out of the repository
     monkeypatch.chdir(tmp_path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse rejects bad syntax by exiting
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str) -> str:
-    text = err.strip()
-    assert text, "nothing on stderr"
-    assert "\n" not in text, f"more than one line on stderr:\n{err}"
-    assert "Traceback" not in text
-    return text
 
 
 def json_results(out: str) -> list[dict]:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from cli_helpers import one_line, run
 
 from explorer import cli, registry, tracefile
 from explorer.checker import SAFETY_ENGINES, Options, check_model
-from explorer.cli import main
 from explorer.errors import BadInput
 from explorer.graph import build
 from explorer.liveness import eventually
@@ -31,22 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the default ./traces stays out of the repository
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse rejects an option by exiting
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str) -> str:
-    text = err.strip()
-    assert text and "\n" not in text, f"expected one line on stderr, got:\n{err}"
-    assert "Traceback" not in text
-    return text
 
 
 def register(monkeypatch: pytest.MonkeyPatch, *classes: type[Model]) -> None:
