@@ -35,8 +35,8 @@ CASES = [
 
 def measure(case: str, kind: str) -> dict[str, Any]:
     """Check one side of ``case`` in this process and return its figures."""
-    from explorer import registry
-    from explorer.checker import Options, check_model
+    from distcheck.contract import registry
+    from distcheck.engines.checker import Options, check_model
 
     model_id, _, raw = case.partition(":")
     cls = registry.get(model_id)

@@ -33,8 +33,8 @@ MEMORY_NOISE = 0.01
 
 
 def run_engine(rms: int) -> dict[str, Any]:
-    from explorer import bfs
-    from models.transactions.twophase import TwoPhase
+    from distcheck.engines import bfs
+    from distcheck.models.transactions.twophase import TwoPhase
 
     model = TwoPhase(rms=rms)
     rss_before = _maxrss_mb()

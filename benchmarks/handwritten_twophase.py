@@ -1,7 +1,7 @@
 """A breadth-first search of two-phase commit written by hand, without the engine.
 
 It is the yardstick for ``bench_twophase.py``: the same protocol as
-``models.transactions.twophase`` (Lamport's TwoPhase.tla), the same state
+``distcheck.models.transactions.twophase`` (Lamport's TwoPhase.tla), the same state
 representation (the model's ``TP`` / ``Msg`` named tuples), and the same work
 per state as the engine does: every action guard evaluated for every resource
 manager (as TLC does, so the generated-state count is TLC's), a parent link
@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from explorer.state import put
-from models.transactions.twophase import ABORT, COMMIT, TP, Msg
+from distcheck.contract.state import put
+from distcheck.models.transactions.twophase import ABORT, COMMIT, TP, Msg
 
 
 def tm_rcv_prepared(s: TP, rm: int) -> TP | None:

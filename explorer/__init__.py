@@ -1,0 +1,102 @@
+"""distcheck: model checking and property testing for distributed-systems protocols.
+
+Everything a model author or a test writer needs is importable from here::
+
+    from distcheck import Model, Param, action, fault, invariant, sometimes, Faults
+
+The subpackages are internal and grouped by layer, each importing only the
+ones below it: ``contract`` (the model API) <- ``engines`` <- ``traces`` <-
+``outputs`` <- ``cli``.  Bundled models live in ``distcheck.models`` and the
+reusable property library in ``distcheck.properties``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from distcheck.contract.declarations import (
+    Measurement,
+    Query,
+    always_eventually,
+    eventually,
+    leads_to,
+    measured,
+    no_livelock,
+    proof,
+)
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.faults import Faults
+from distcheck.contract.model import (
+    FAULT_KINDS,
+    Model,
+    Param,
+    Property,
+    Step,
+    action,
+    action_property,
+    fault,
+    invariant,
+    sometimes,
+)
+from distcheck.contract.network import (
+    DOWN,
+    PAUSED,
+    UP,
+    Message,
+    NodeModel,
+    World,
+    broadcast,
+    node_action,
+    send,
+)
+from distcheck.contract.state import put
+
+if TYPE_CHECKING:
+    from distcheck.engines.hypothesis_bridge import as_testcase
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "DOWN",
+    "FAULT_KINDS",
+    "PAUSED",
+    "UP",
+    "BadInput",
+    "Faults",
+    "Measurement",
+    "Message",
+    "Model",
+    "ModelError",
+    "NodeModel",
+    "Param",
+    "Property",
+    "Query",
+    "Step",
+    "World",
+    "action",
+    "action_property",
+    "always_eventually",
+    "as_testcase",
+    "broadcast",
+    "eventually",
+    "fault",
+    "invariant",
+    "leads_to",
+    "measured",
+    "no_livelock",
+    "node_action",
+    "proof",
+    "put",
+    "send",
+    "sometimes",
+]
+
+#: names whose modules are imported on first use (Hypothesis takes a while to load)
+_LAZY = {"as_testcase": "distcheck.engines.hypothesis_bridge"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'distcheck' has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""``python -m explorer`` is the ``distcheck`` command."""
+"""``python -m distcheck`` is the ``distcheck`` command."""
 
 import sys
 
-from explorer.cli import main
+from distcheck.cli import main
 
 sys.exit(main())

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from explorer.model import Property
+from distcheck import Property
 
 
 class Issued(NamedTuple):

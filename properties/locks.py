@@ -1,6 +1,6 @@
 """Properties of distributed locks, independent of any one lock design.
 
-Each function returns an :class:`explorer.model.Property` to assign as a class
+Each function returns an :class:`distcheck.contract.model.Property` to assign as a class
 attribute of a model; the model binds it with small adapters that say, in the
 model's own terms, "who is in the critical section in this state", "who does
 the lock service think owns the lock", "from which grant came the write the
@@ -15,7 +15,7 @@ Properties (seed §8: mutual exclusion, no deadlock, reentrancy, fault tolerance
 
 * :func:`mutual_exclusion` -- at most one client is in its critical section;
 * :func:`eventually_free` -- a lock held by a crashed client is eventually
-  free (liveness; checked by :mod:`explorer.liveness`);
+  free (liveness; checked by :mod:`distcheck.engines.liveness`);
 * :func:`no_release_of_others` -- a client's release never removes a lock
   another client owns (an action property);
 * :func:`reentrancy` -- a reentrant lock stays owned by its holder until the
@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from explorer.model import Model, Property, Step
+from distcheck import Model, Property, Step, leads_to
 
 #: (model, state) -> the clients in their critical section
 Holders = Callable[[Any, Any], Iterable[Any]]
@@ -268,7 +268,7 @@ def max_wakeups_per_release(model: Model, woken: Woken | None = None) -> int:
     ``woken`` defaults to the adapter of the model's :func:`wakeups_per_release`
     property.  Raises ValueError when the space is too large to explore here.
     """
-    from explorer import bfs
+    from distcheck.engines import bfs
 
     if woken is None:
         woken = _wakeups_adapter(model)
@@ -303,7 +303,7 @@ def wakeups_measure(
     is given (the theory's figure, e.g. ``clients - 1`` for the herd) and the
     model disagrees, the verdict is ``violated`` and says by how much.
     """
-    from explorer.measure import Measurement
+    from distcheck import Measurement
 
     def compute(model: Any) -> Measurement:
         try:
@@ -345,12 +345,10 @@ def eventually_free(
     """A lock held by a crashed client is eventually free (liveness, ``P ~> Q``).
 
     P: the lock service records a crashed client as owner; Q: it no longer
-    does.  Checked by :mod:`explorer.liveness` under the model's declared
+    does.  Checked by :mod:`distcheck.engines.liveness` under the model's declared
     fairness: time (``tick``) and the service's own recovery (``expire``)
     must be weakly fair for any expiry-based design to pass.
     """
-    from explorer import liveness
-
     def crashed_holder(model: Any, s: Any) -> bool:
         current = owner(model, s)
         return current is not None and crashed(model, s, current)
@@ -358,7 +356,7 @@ def eventually_free(
     def free_again(model: Any, s: Any) -> bool:
         return not crashed_holder(model, s)
 
-    prop = liveness.leads_to(
+    prop = leads_to(
         crashed_holder,
         free_again,
         expect=expect,

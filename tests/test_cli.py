@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import one_line, run
 
-from explorer import registry
-from explorer.model import Model, action, invariant
+from distcheck.contract import registry
+from distcheck.contract.model import Model, action, invariant
 
 EAGER = "transactions.twophase.eager_commit"
 TRANSACTIONS = {"transactions.twophase", "transactions.tcommit", EAGER}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer import tracefile
-from explorer.replay import replay
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1] / "counterexamples"
 FILES = sorted(ROOT.rglob("*.json"))

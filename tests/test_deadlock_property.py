@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from explorer import registry
-from explorer.checker import Options, check_model
-from explorer.cli import main
-from explorer.errors import BadInput, ModelError
-from explorer.minimize import Target, minimize_trace
-from explorer.model import Model, Property, Step, action, invariant
-from explorer.replay import replay
-from explorer.verdict import HOLDS, VIOLATED, first_line, violation_message
-from explorer.z3prove import Query, proof, prove_models
+from distcheck.cli import main
+from distcheck.contract import registry
+from distcheck.contract.declarations import Query, proof
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import Model, Property, Step, action, invariant
+from distcheck.contract.verdict import HOLDS, VIOLATED, first_line, violation_message
+from distcheck.engines.checker import Options, check_model
+from distcheck.engines.shrink import Target
+from distcheck.engines.z3prove import prove_models
+from distcheck.traces.minimize import minimize_trace
+from distcheck.traces.replay import replay
 
 
 @pytest.fixture(autouse=True)
@@ -200,7 +202,7 @@ def test_prove_lists_only_models_that_still_declare_a_proof(monkeypatch) -> None
 
 
 def test_bfs_check_adds_or_drops_deadlock_on_request() -> None:
-    from explorer import bfs
+    from distcheck.engines import bfs
 
     model = StopsChecked()
     small = [model.property_named("small")]

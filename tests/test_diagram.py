@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from explorer.diagram import sequence_diagram
-from explorer.verdict import Trace, TraceStep
+from distcheck.contract.verdict import Trace, TraceStep
+from distcheck.outputs.diagrams import sequence_diagram
 
 
 def _trace(loop_start: int | None = None) -> Trace:

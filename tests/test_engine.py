@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import bfs
-from explorer.bfs import Bounds, check, explore, path_to, steps_along
-from explorer.errors import ModelError
-from explorer.model import Model, Param, action, action_property, invariant, sometimes
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import Model, Param, action, action_property, invariant, sometimes
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.engines import bfs
+from distcheck.engines.bfs import Bounds, check, explore, path_to, steps_along
 
 # --------------------------------------------------------------------------- tiny models
 

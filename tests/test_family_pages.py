@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer import familypage
+from distcheck.outputs import pages as familypage
 
 PAGES = sorted((familypage.ROOT / "models").glob("*/README.md"))
 

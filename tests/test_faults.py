@@ -7,15 +7,16 @@ from typing import NamedTuple
 
 import pytest
 
-from explorer import bfs, tracefile
-from explorer.cli import main
-from explorer.errors import BadInput
-from explorer.faults import Budget, Faults
-from explorer.model import Model, action, fault, invariant
-from explorer.replay import replay
-from models.locks.redis_set_nx_px import SetNxPx, SetNxPxFencing
-from models.transactions.twophase import TwoPhase
-from models.transactions.twophase_crashes import TwoPhaseCrashes, VolatileDecision
+from distcheck.cli import main
+from distcheck.contract.errors import BadInput
+from distcheck.contract.faults import Budget, Faults
+from distcheck.contract.model import Model, action, fault, invariant
+from distcheck.engines import bfs
+from distcheck.models.locks.redis_set_nx_px import SetNxPx, SetNxPxFencing
+from distcheck.models.transactions.twophase import TwoPhase
+from distcheck.models.transactions.twophase_crashes import TwoPhaseCrashes, VolatileDecision
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,7 +109,7 @@ def test_a_variant_that_admits_fewer_faults_drops_their_budgets() -> None:
 
 
 def test_a_model_may_declare_a_budget_param_itself() -> None:
-    from explorer.model import Param
+    from distcheck.contract.model import Param
 
     class Own(Flaky):
         crashes = Param(3, at_least=0, doc="mine")

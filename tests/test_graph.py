@@ -9,15 +9,16 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from explorer import bfs, graph
-from explorer.bfs import Bounds
-from explorer.cli import main
-from explorer.liveness import strongly_connected
-from explorer.model import Model, Param, action, fault
-from explorer.state import canonical_text
-from models.locks.setnx_no_ttl import SetNxNoTtl
-from models.transactions.twophase import TwoPhase
-from models.transactions.twophase_coordinator_crash import CoordinatorCrash
+from distcheck.cli import main
+from distcheck.contract.model import Model, Param, action, fault
+from distcheck.contract.state import canonical_text
+from distcheck.engines import bfs, graph
+from distcheck.engines.bfs import Bounds
+from distcheck.engines.liveness import strongly_connected
+from distcheck.models.locks.setnx_no_ttl import SetNxNoTtl
+from distcheck.models.transactions.twophase import TwoPhase
+from distcheck.models.transactions.twophase_coordinator_crash import CoordinatorCrash
+from distcheck.outputs import graphs
 
 
 class Parallel(Model):
@@ -95,18 +96,18 @@ def test_nodes_and_edges_carry_json_labels() -> None:
     assert g.out_degree(2) == 0
 
 
-@pytest.mark.parametrize("fmt", graph.FORMATS)
+@pytest.mark.parametrize("fmt", graphs.FORMATS)
 @pytest.mark.parametrize("model", [Parallel(), CoordinatorCrash(rms=2), SetNxNoTtl()],
                          ids=lambda m: m.id)
 def test_exports_round_trip_through_networkx(fmt: str, model: Model) -> None:
     g = graph.build(model)
     original = g.to_networkx()
-    text = graph.export(g, fmt)
-    back = graph.read(text, fmt)
+    text = graphs.export(g, fmt)
+    back = graphs.read(text, fmt)
     assert back.is_multigraph() and back.is_directed()
     assert nx.utils.graphs_equal(original, back)
     assert sorted(back.edges(keys=True, data=True)) == sorted(original.edges(keys=True, data=True))
-    assert graph.export(graph.build(model), fmt) == text  # deterministic
+    assert graphs.export(graph.build(model), fmt) == text  # deterministic
 
 
 def test_tarjan_agrees_with_networkx_on_random_graphs() -> None:
@@ -155,18 +156,18 @@ def test_cli_refuses_a_graph_past_the_cap(capsys: Any) -> None:
 
 def test_cli_writes_dot_and_says_how_to_get_a_picture(tmp_path: Any, capsys: Any,
                                                       monkeypatch: Any) -> None:
-    monkeypatch.setattr(graph.shutil, "which", lambda name: None)
+    monkeypatch.setattr(graphs.shutil, "which", lambda name: None)
     target = tmp_path / "lock.dot"
     assert main(["graph", "locks.setnx_no_ttl", "--output", str(target)]) == 0
     out = capsys.readouterr().out
     assert "apt-get install graphviz" in out
-    back = graph.read_dot(target.read_text())
+    back = graphs.read_dot(target.read_text())
     labels = {canonical_text(json.loads(d["label"])) for _, d in back.nodes(data=True)}
     assert len(labels) == len(graph.build(SetNxNoTtl()))
 
 
 def test_cli_renders_svg_when_graphviz_is_installed(tmp_path: Any, capsys: Any) -> None:
-    if graph.shutil.which("dot") is None:
+    if graphs.shutil.which("dot") is None:
         pytest.skip("graphviz (dot) is not installed here")
     target = tmp_path / "lock.dot"
     assert main(["graph", "locks.setnx_no_ttl", "--output", str(target)]) == 0
@@ -194,7 +195,7 @@ class Unhashable(Model):
 
 
 def test_an_unhashable_state_is_a_one_line_model_error() -> None:
-    from explorer.errors import ModelError
+    from distcheck.contract.errors import ModelError
 
     with pytest.raises(ModelError, match="grow.*unhashable state"):
         graph.build(Unhashable())
@@ -203,5 +204,5 @@ def test_an_unhashable_state_is_a_one_line_model_error() -> None:
 def test_cli_takes_the_format_from_the_file_suffix(tmp_path: Any) -> None:
     target = tmp_path / "lock.graphml"
     assert main(["graph", "locks.setnx_no_ttl", "-o", str(target)]) == 0
-    back = graph.read(target.read_text(), "graphml")
+    back = graphs.read(target.read_text(), "graphml")
     assert back.number_of_nodes() == len(graph.build(SetNxNoTtl()))

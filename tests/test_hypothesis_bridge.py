@@ -8,15 +8,15 @@ import pytest
 import toymodels
 from toymodels import Combo
 
-from explorer import bfs, hypothesis_bridge
-from explorer.checker import Options, check_model
-from explorer.cli import main
-from explorer.errors import BadInput, ModelError
-from explorer.hypothesis_bridge import Recorder, as_testcase, machine_for, search
-from explorer.model import Model, Param, action, invariant, sometimes
-from explorer.registry import get
-from explorer.replay import replay
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.cli import main
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import Model, Param, action, invariant, sometimes
+from distcheck.contract.registry import get
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.engines import bfs, hypothesis_bridge
+from distcheck.engines.checker import Options, check_model
+from distcheck.engines.hypothesis_bridge import Recorder, as_testcase, machine_for, search
+from distcheck.traces.replay import replay
 
 
 class ComboLock(toymodels.ComboLock):
@@ -121,7 +121,7 @@ def test_no_violation_is_inconclusive_and_sometimes_holds_when_reached() -> None
 
 
 def test_time_budget_is_honoured() -> None:
-    from explorer.bfs import Bounds
+    from distcheck.engines.bfs import Bounds
 
     options = Options(engine="hypothesis", runs=10**6, steps=30, bounds=Bounds(max_seconds=0.5))
     results = check_model(get("transactions.twophase")(), options)

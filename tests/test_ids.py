@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from explorer import registry, tracefile
-from explorer.checker import Options, check_model
-from explorer.cli import main
-from explorer.errors import BadInput
-from explorer.replay import replay
-from models.ids import uuid
-from models.ids.snowflake_gen import SnowflakeGenerator
-from models.ids.variants import VariantModel
-from properties.ids import (
+from distcheck.cli import main
+from distcheck.contract import registry
+from distcheck.contract.errors import BadInput
+from distcheck.engines.checker import Options, check_model
+from distcheck.models.ids import uuid
+from distcheck.models.ids.snowflake_gen import SnowflakeGenerator
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import (
     Issued,
     all_unique,
     increasing_per_node,
@@ -23,6 +22,8 @@ from properties.ids import (
     k_sorted,
     longest_wait,
 )
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_MODELS = [mid for mid in registry.all_models() if mid.startswith("ids.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from explorer.cli import main
+from distcheck.cli import main
 
 
 def test_junit_marks_differing_verdicts_as_failures(tmp_path: Path, capsys) -> None:

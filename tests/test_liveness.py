@@ -8,28 +8,27 @@ from typing import Any
 
 import pytest
 
-from explorer import tracefile
-from explorer.bfs import Bounds
-from explorer.checker import Options, check_model
-from explorer.errors import ModelError
-from explorer.graph import build
-from explorer.liveness import (
+from distcheck.contract.declarations import (
     LivenessSpec,
     always_eventually,
     eventually,
-    fairness_of,
-    final_check,
-    find_lasso,
-    label_fairness,
     leads_to,
     no_livelock,
-    run,
 )
-from explorer.model import Model, Param, action, fault
-from explorer.replay import replay
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Trace, TraceStep
-from models.locks.setnx_no_ttl import SetNxNoTtl, SetNxWithTtl
-from models.transactions.twophase_coordinator_crash import CoordinatorCrash, CoordinatorRecovery
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import Model, Param, action, fault
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Trace, TraceStep
+from distcheck.engines.bfs import Bounds
+from distcheck.engines.checker import Options, check_model
+from distcheck.engines.graph import build
+from distcheck.engines.liveness import fairness_of, final_check, find_lasso, label_fairness, run
+from distcheck.models.locks.setnx_no_ttl import SetNxNoTtl, SetNxWithTtl
+from distcheck.models.transactions.twophase_coordinator_crash import (
+    CoordinatorCrash,
+    CoordinatorRecovery,
+)
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 # --------------------------------------------------------------------------- hand-made graphs
 
@@ -389,7 +388,7 @@ def test_stale_when_the_property_no_longer_fails(tmp_path: Any, monkeypatch: Any
 def test_step_table_marks_the_loop_and_its_end(tmp_path: Any) -> None:
     import io
 
-    from explorer.report import print_replay
+    from distcheck.outputs.tables import print_replay
 
     for model, name, ending in [(CoordinatorCrash(), "all_decide", "back to state 4"),
                                 (SetNxNoTtl(), "eventually_free", "back to state 2")]:
@@ -401,7 +400,7 @@ def test_step_table_marks_the_loop_and_its_end(tmp_path: Any) -> None:
         assert "the lasso still violates" in text
     dead = graph_model([("a", "go", "stuck")], e=eventually(at("never")))
     out = io.StringIO()
-    from explorer.report import console, step_table
+    from distcheck.outputs.tables import console, step_table
 
     console(out).print(step_table(verdict(dead).trace))
     assert "stops here forever" in out.getvalue()
@@ -477,7 +476,7 @@ def _has_fair_cycle_by_brute_force(g: Any, fairness: Any) -> bool:
 
 
 def test_fair_components_agree_with_brute_force_on_random_graphs() -> None:
-    from explorer.liveness import fair_components, fair_cycle
+    from distcheck.engines.liveness import fair_components, fair_cycle
 
     checked = {True: 0, False: 0}
     for seed in range(300):

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from explorer import familypage, registry, tracefile
-from explorer.checker import Options, check_model
-from explorer.cli import main
-from explorer.replay import replay
-from explorer.verdict import Result
+from distcheck.cli import main
+from distcheck.contract import registry
+from distcheck.contract.verdict import Result
+from distcheck.engines.checker import Options, check_model
+from distcheck.outputs import pages as familypage
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACES = ROOT / "counterexamples" / "locks"
@@ -230,7 +232,7 @@ def test_report_rejects_an_unknown_family(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_family_page_names_bounds_of_every_kind() -> None:
-    from explorer.verdict import Stats
+    from distcheck.contract.verdict import Stats
 
     model = registry.get("locks.reentrant")()
 

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from toymodels import ComboLock
 
-from explorer import bfs, tracefile
-from explorer.cli import main
-from explorer.errors import BadInput
-from explorer.minimize import Target, execute, minimize_run, minimize_trace
-from explorer.model import Model, Param, action, fault, invariant
-from explorer.registry import get
-from explorer.replay import replay
+from distcheck.cli import main
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import Model, Param, action, fault, invariant
+from distcheck.contract.registry import get
+from distcheck.engines import bfs
+from distcheck.engines.shrink import Target, execute, minimize_run
+from distcheck.traces import tracefile
+from distcheck.traces.minimize import minimize_trace
+from distcheck.traces.replay import replay
 
 
 def steps_for(model: Model, calls: list[tuple[str, tuple]]) -> list:
@@ -139,7 +141,7 @@ def padded_eager_commit_trace(tmp_path: Path) -> Path:
         assert s is not None, name
         states.append(s)
         steps.append(a.step(args))
-    from explorer.verdict import build_trace
+    from distcheck.contract.verdict import build_trace
 
     trace = build_trace(model, "consistent", "invariant", "bfs", shortest.message, states, steps)
     return tracefile.save(trace, tmp_path / "padded.json")

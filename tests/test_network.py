@@ -7,11 +7,20 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from explorer import bfs
-from explorer.errors import ModelError
-from explorer.faults import Faults
-from explorer.network import DOWN, PAUSED, UP, Message, NodeModel, World, node_action, send
-from explorer.state import canonical_text, to_json
+from distcheck.contract.errors import ModelError
+from distcheck.contract.faults import Faults
+from distcheck.contract.network import (
+    DOWN,
+    PAUSED,
+    UP,
+    Message,
+    NodeModel,
+    World,
+    node_action,
+    send,
+)
+from distcheck.contract.state import canonical_text, to_json
+from distcheck.engines import bfs
 
 
 class Box(NamedTuple):

@@ -6,10 +6,10 @@ from typing import NamedTuple
 
 import pytest
 
-from explorer.checker import Options, check_model
-from explorer.model import Model, Param, Property, Step, action
-from models.locks.zookeeper import WatchLockNode, ZooKeeperLock
-from properties import locks
+from distcheck.contract.model import Model, Param, Property, Step, action
+from distcheck.engines.checker import Options, check_model
+from distcheck.models.locks.zookeeper import WatchLockNode, ZooKeeperLock
+from distcheck.properties import locks
 
 NOBODY = None  # the adapters below ignore the model argument
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from explorer.bfs import check
+from distcheck.engines.bfs import check
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from explorer import bfs, tracefile
-from explorer.errors import BadInput
-from explorer.replay import replay
-from explorer.verdict import VIOLATED
-from models.transactions.twophase import EagerCommit
+from distcheck.contract.errors import BadInput
+from distcheck.contract.verdict import VIOLATED
+from distcheck.engines import bfs
+from distcheck.models.transactions.twophase import EagerCommit
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 ACTIONS = ["rm_prepare", "tm_rcv_prepared", "tm_commit", "rm_choose_to_abort",
            "rm_rcv_commit_msg"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from explorer.report import trace_text
-from explorer.verdict import Trace, TraceStep
+from distcheck.contract.verdict import Trace, TraceStep
+from distcheck.outputs.tables import trace_text
 
 
 def test_trace_text_shows_steps_changes_faults_and_the_loop() -> None:

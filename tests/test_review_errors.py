@@ -12,17 +12,20 @@ from typing import Any, NamedTuple
 import pytest
 from cli_helpers import one_line, run
 
-from explorer import cli, registry, tracefile
-from explorer.checker import SAFETY_ENGINES, Options, check_model
-from explorer.errors import BadInput
-from explorer.graph import build
-from explorer.liveness import eventually
-from explorer.measure import measure, measured
-from explorer.model import Model, Param, action, invariant
-from explorer.network import NodeModel, send
-from explorer.replay import replay
-from explorer.verdict import Result, Stats, Trace, TraceStep
-from explorer.z3prove import build_query, print_proofs, proof
+from distcheck.cli import commands as cli
+from distcheck.contract import registry
+from distcheck.contract.declarations import eventually, measured, proof
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import Model, Param, action, invariant
+from distcheck.contract.network import NodeModel, send
+from distcheck.contract.verdict import Result, Stats, Trace, TraceStep
+from distcheck.engines.checker import SAFETY_ENGINES, Options, check_model
+from distcheck.engines.graph import build
+from distcheck.engines.measure import measure
+from distcheck.engines.z3prove import build_query
+from distcheck.outputs.tables import print_proofs
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 EAGER = "transactions.twophase.eager_commit"
 ROOT = Path(__file__).resolve().parents[1]
@@ -314,8 +317,8 @@ def test_honoured_bounds_are_accepted(capsys) -> None:
 
 def test_help_lists_the_engines_of_the_checker_without_importing_it() -> None:
     assert list(cli.ENGINE_BOUNDS) == list(SAFETY_ENGINES)
-    probe = ("import sys, explorer.cli as c; c.build_parser().format_help(); "
-             "print('explorer.checker' in sys.modules, 'explorer.bfs' in sys.modules)")
+    probe = ("import sys; from distcheck.cli import commands as c; c.build_parser().format_help(); "
+             "print('distcheck.engines.checker' in sys.modules, 'distcheck.engines.bfs' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.split() == ["False", "False"]

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from explorer import bfs
-from explorer.checker import Options, check_model
-from explorer.cli import main
-from explorer.model import Model, Param, action, invariant, sometimes
-from explorer.registry import get
-from explorer.replay import replay
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.cli import main
+from distcheck.contract.model import Model, Param, action, invariant, sometimes
+from distcheck.contract.registry import get
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.engines import bfs
+from distcheck.engines.checker import Options, check_model
+from distcheck.traces.replay import replay
 
 
 def simulate(model: Model, seed: int = 0, runs: int | None = None, steps: int | None = None,
@@ -35,7 +35,7 @@ def test_same_seed_same_trace_and_figures() -> None:
 
 
 def test_raw_walks_are_deterministic_per_seed() -> None:
-    from explorer.simulate import walk
+    from distcheck.engines.simulate import walk
 
     model = get("transactions.twophase")()
     a = walk(model, model.properties, seed=3, runs=20, steps=30)
@@ -100,7 +100,7 @@ def test_sometimes_is_reached_or_inconclusive_and_then_differs() -> None:
 
 
 def test_time_budget_cuts_the_walks_and_says_so() -> None:
-    from explorer.bfs import Bounds
+    from distcheck.engines.bfs import Bounds
 
     options = Options(engine="simulate", runs=10**9, bounds=Bounds(max_seconds=0.2))
     results = check_model(get("transactions.twophase")(), options)

@@ -31,12 +31,13 @@ import itertools
 
 import pytest
 
-from explorer import bfs, tracefile
-from explorer.bfs import explore
-from explorer.replay import replay
-from explorer.verdict import HOLDS, VIOLATED
-from models.transactions.tcommit import TC, TCommit
-from models.transactions.twophase import ABORT, COMMIT, TP, EagerCommit, Msg, TwoPhase
+from distcheck.contract.verdict import HOLDS, VIOLATED
+from distcheck.engines import bfs
+from distcheck.engines.bfs import explore
+from distcheck.models.transactions.tcommit import TC, TCommit
+from distcheck.models.transactions.twophase import ABORT, COMMIT, TP, EagerCommit, Msg, TwoPhase
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 TLC_PUBLISHED = {
     # (model, rms): (distinct, total, depth) as TLC reports them

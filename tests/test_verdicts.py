@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from explorer import registry, tracefile
-from explorer.checker import Options, check_model
-from explorer.replay import replay
-from explorer.report import trace_text
-from explorer.verdict import Result
+from distcheck.contract import registry
+from distcheck.contract.verdict import Result
+from distcheck.engines.checker import Options, check_model
+from distcheck.outputs.tables import trace_text
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 CLAIMS_LEDGER = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
 

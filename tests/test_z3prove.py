@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
-from explorer import tracefile
-from explorer.cli import main
-from explorer.model import Model, Param
-from explorer.replay import replay
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED
-from explorer.z3prove import Query, proof, prove
-from models.ids.multimaster import MultiMaster, NodeAdded
-from models.ids.snowflake import Layout, SnowflakeLayout
+from distcheck.cli import main
+from distcheck.contract.declarations import Query, proof
+from distcheck.contract.model import Model, Param
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
+from distcheck.engines.z3prove import prove
+from distcheck.models.ids.multimaster import MultiMaster, NodeAdded
+from distcheck.models.ids.snowflake import Layout, SnowflakeLayout
+from distcheck.traces import tracefile
+from distcheck.traces.replay import replay
 
 
 def _results(model: Model, timeout: float = 30.0) -> dict[str, Any]:
@@ -159,6 +160,6 @@ def test_declaring_proofs_does_not_import_z3() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, explorer.cli, models.ids.snowflake, models.ids.multimaster; "
+    code = ("import sys, distcheck.cli, distcheck.models.ids.snowflake, distcheck.models.ids.multimaster; "
             "sys.exit('z3' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

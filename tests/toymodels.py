@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from explorer.model import Model, Param, action, fault, invariant
+from distcheck.contract.model import Model, Param, action, fault, invariant
 
 
 class Combo(NamedTuple):

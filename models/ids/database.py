@@ -11,7 +11,7 @@ The database may ``crash`` (the counter is durable, so it survives) and
 database could answer a waiting request), so availability is the bounded
 safety check "no request waits more than ``patience`` ticks"
 (``properties/ids.py``): violated, since a crashed database answers nobody.
-Liveness (``explorer/liveness.py``, fair ``insert``/``restart``/``tick``): a
+Liveness (``distcheck.engines.liveness``, fair ``insert``/``restart``/``tick``): a
 request is eventually answered when the database restarts (holds), and never
 when it stays down (``ids.autoincrement.down``: violated).
 
@@ -31,12 +31,15 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from explorer.faults import Faults
-from explorer.liveness import leads_to
-from explorer.model import Model, Param, action, fault, invariant, sometimes
-from explorer.state import put
-from models.ids.variants import VariantModel
-from properties.ids import Issued, answered_within, increasing_ids, issued_some, unique_ids
+from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import (
+    Issued,
+    answered_within,
+    increasing_ids,
+    issued_some,
+    unique_ids,
+)
 
 
 class Db(NamedTuple):

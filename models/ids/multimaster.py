@@ -31,10 +31,14 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from explorer.model import Model, Param, action, sometimes
-from explorer.state import put
-from explorer.z3prove import Query, proof
-from properties.ids import Issued, increasing_ids, issued_per_node, issued_some, unique_ids
+from distcheck import Model, Param, Query, action, proof, put, sometimes
+from distcheck.properties.ids import (
+    Issued,
+    increasing_ids,
+    issued_per_node,
+    issued_some,
+    unique_ids,
+)
 
 
 class Masters(NamedTuple):

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from explorer.faults import Faults
-from explorer.model import Param, action, fault, sometimes
-from models.ids.variants import VariantModel
-from properties.ids import Issued, all_unique, increasing_ids, issued_some, unique_ids
+from distcheck import Faults, Param, action, fault, sometimes
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import Issued, all_unique, increasing_ids, issued_some, unique_ids
 
 
 class Redis(NamedTuple):

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from explorer.faults import Faults
-from explorer.model import Param, action, fault, sometimes
-from explorer.state import put
-from models.ids.variants import VariantModel
-from properties.ids import Issued, increasing_ids, issued_per_node, issued_some, unique_ids
+from distcheck import Faults, Param, action, fault, put, sometimes
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import (
+    Issued,
+    increasing_ids,
+    issued_per_node,
+    issued_some,
+    unique_ids,
+)
 
 
 class Node(NamedTuple):

@@ -50,9 +50,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from explorer.measure import Measurement, measured
-from explorer.model import Model, Param
-from explorer.z3prove import Query, proof
+from distcheck import Measurement, Model, Param, Query, measured, proof
 
 WORD_BITS = 64
 MS_PER_YEAR = 31_557_600_000  # a Julian year of 365.25 days

@@ -42,13 +42,10 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from explorer.errors import BadInput
-from explorer.faults import Faults
-from explorer.model import Param, action, fault, sometimes
-from explorer.state import put
-from models.ids.snowflake import Layout
-from models.ids.variants import VariantModel
-from properties.ids import (
+from distcheck import BadInput, Faults, Param, action, fault, put, sometimes
+from distcheck.models.ids.snowflake import Layout
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import (
     Issued,
     answered_within,
     increasing_ids,

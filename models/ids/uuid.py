@@ -34,12 +34,19 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import ClassVar, NamedTuple
 
-from explorer.errors import BadInput
-from explorer.faults import Faults
-from explorer.measure import Measurement, measured
-from explorer.model import Model, Param, action, fault, sometimes
-from models.ids.variants import VariantModel
-from properties.ids import Issued, issued_some, unique_ids
+from distcheck import (
+    BadInput,
+    Faults,
+    Measurement,
+    Model,
+    Param,
+    action,
+    fault,
+    measured,
+    sometimes,
+)
+from distcheck.models.ids.variants import VariantModel
+from distcheck.properties.ids import Issued, issued_some, unique_ids
 
 #: up to this many IDs the probability is an exact rational
 EXACT_LIMIT = 512

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from explorer.errors import BadInput
-from explorer.model import Model
+from distcheck import BadInput, Model
 
 
 class VariantModel(Model):

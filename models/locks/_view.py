@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from explorer.state import to_json
+from distcheck.contract.state import to_json
 
 
 def by_client(s: NamedTuple, per_client: tuple[str, ...]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ counts them (``granted``), the true order of grants, and each client keeps
 the number of its grant.  The client presents a fencing token
 (:meth:`SetNxPx.fencing_token` of its grant: a monotonic counter) with its
 write; the resource's log records, for each write it accepted, the token it
-compared and the grant it came from (:class:`properties.locks.Write`).
+compared and the grant it came from (:class:`distcheck.properties.locks.Write`).
 ``no_stale_write`` is judged on the grant numbers only, so it is not the
 resource's own rule restated.
 """
@@ -32,11 +32,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from explorer.faults import Faults
-from explorer.model import Model, Param, action, fault, sometimes
-from explorer.state import put
-from models.locks._view import by_client, clients_at
-from properties import locks
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck.models.locks._view import by_client, clients_at
+from distcheck.properties import locks
 
 IN_CRITICAL_SECTION = ("holding", "wrote")
 

@@ -11,7 +11,7 @@ everything, but the key it set stays in Redis.  Every protocol step is weakly
 fair per client (a holder eventually releases), the crash is not.
 
 * ``locks.setnx_no_ttl``: nothing ever removes the key of a crashed holder.
-  ``eventually_free`` (the family's :func:`properties.locks.eventually_free`,
+  ``eventually_free`` (the family's :func:`distcheck.properties.locks.eventually_free`,
   as for LK-1 and LK-4) is violated: the lasso ends with the other clients
   retrying SETNX forever in a fair cycle (a livelock: ``no_busy_cycle`` is
   violated too; without the retry loop it would be a deadlock).
@@ -35,12 +35,9 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from explorer.faults import Faults
-from explorer.liveness import no_livelock
-from explorer.model import Model, Param, action, fault, sometimes
-from explorer.state import put
-from models.locks._view import by_client, clients_at
-from properties import locks
+from distcheck import Faults, Model, Param, action, fault, no_livelock, put, sometimes
+from distcheck.models.locks._view import by_client, clients_at
+from distcheck.properties import locks
 
 
 class Lk(NamedTuple):

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from explorer.model import Model, Param, action, fault, invariant, sometimes
-from explorer.state import put
-from models.locks._view import by_client, clients_at
-from properties import locks
+from distcheck import Model, Param, action, fault, invariant, put, sometimes
+from distcheck.models.locks._view import by_client, clients_at
+from distcheck.properties import locks
 
 IN_CRITICAL_SECTION = ("holding",)
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from explorer.model import Model, Param, action, invariant, sometimes
-from explorer.state import put
+from distcheck import Model, Param, action, invariant, put, sometimes
 
 
 class Msg(NamedTuple):

@@ -30,10 +30,8 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from explorer.faults import Faults
-from explorer.liveness import eventually, leads_to, no_livelock
-from explorer.model import action, fault, sometimes
-from models.transactions.twophase import ABORT, COMMIT, Msg, TwoPhase
+from distcheck import Faults, action, eventually, fault, leads_to, no_livelock, sometimes
+from distcheck.models.transactions.twophase import ABORT, COMMIT, Msg, TwoPhase
 
 DECIDED = ("committed", "aborted")
 

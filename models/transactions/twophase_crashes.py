@@ -23,9 +23,17 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from explorer.faults import Faults
-from explorer.model import Param, action_property, invariant, sometimes
-from explorer.network import Message, NodeModel, broadcast, node_action
+from distcheck import (
+    Faults,
+    Message,
+    NodeModel,
+    Param,
+    action_property,
+    broadcast,
+    invariant,
+    node_action,
+    sometimes,
+)
 
 COORDINATOR = "coord"
 

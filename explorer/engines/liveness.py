@@ -57,7 +57,7 @@ assumptions a model states.
 
 Checking
 --------
-The reachable graph (``explorer/graph.py``) is built once per model.  For a
+The reachable graph (``distcheck.engines.graph``) is built once per model.  For a
 property with "bad" states B (states outside Q) and start states (initial
 states for ``eventually``; P-states outside Q for ``leads_to``; every state
 outside Q otherwise), the region is every state reachable from a start state
@@ -98,83 +98,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from explorer.errors import ModelError
-from explorer.graph import StateGraph, build
-from explorer.model import BoundProperty, Model, Property, Step, checked_transitions, property_holds
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
+from distcheck.contract.declarations import (
+    ALL_PROTOCOL,
+    FAIRABLE_FAULTS,
+    FORMS,
+    LIVENESS,
+    LivenessSpec,
+    Predicate,
+    predicate_name,
+)
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import (
+    BoundProperty,
+    Model,
+    Step,
+    checked_transitions,
+    property_holds,
+)
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
+from distcheck.engines.graph import StateGraph, build
 
 ENGINE = "bfs-scc"
-KIND = "liveness"
-FORMS = ("eventually", "leads_to", "always_eventually", "no_livelock")
-
-#: fault kinds a model may declare fair explicitly (time and recovery, never damage)
-FAIRABLE_FAULTS = ("restart", "resume", "heal", "tick", "expire")
-ALL_PROTOCOL = "all_protocol"
-
-Predicate = Callable[[Any, Any], Any] | str
-
-
-# --------------------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True)
-class LivenessSpec:
-    """What a liveness Property carries in ``spec``: the form and its predicates."""
-
-    form: str
-    q: Predicate
-    p: Predicate | None = None
-
-    def describe(self) -> str:
-        q = _predicate_name(self.q)
-        if self.form == "leads_to":
-            return f"{_predicate_name(self.p, 'P')} leads to {q}"
-        return f"{self.form.replace('_', ' ')} {q}"
-
-
-def _predicate_name(pred: Predicate | None, role: str = "Q") -> str:
-    """How messages name a predicate: its method or function name, else its role (P or Q)."""
-    if isinstance(pred, str):
-        return pred
-    name = getattr(pred, "__name__", "<lambda>")
-    return role if name == "<lambda>" else name
-
-
-def _declare(form: str, q: Predicate, p: Predicate | None, expect: str, doc: str,
-             claims: Iterable[str]) -> Property:
-    for pred in (q, p):
-        if pred is not None and not (isinstance(pred, str) or callable(pred)):
-            raise TypeError(f"{form}: a predicate is a function (self, s) -> bool or a method name")
-    spec = LivenessSpec(form, q, p)
-    return Property(kind=KIND, fn=None, expect=expect, doc=doc or spec.describe(),
-                    claims=tuple(claims), spec=spec)
-
-
-def eventually(q: Predicate, *, expect: str = "holds", doc: str = "",
-               claims: Iterable[str] = ()) -> Property:
-    """Every fair behaviour reaches a state where ``q`` holds."""
-    return _declare("eventually", q, None, expect, doc, claims)
-
-
-def leads_to(p: Predicate, q: Predicate, *, expect: str = "holds", doc: str = "",
-             claims: Iterable[str] = ()) -> Property:
-    """Whenever ``p`` holds, ``q`` holds then or in a later state (``p ~> q``)."""
-    return _declare("leads_to", q, p, expect, doc, claims)
-
-
-def always_eventually(q: Predicate, *, expect: str = "holds", doc: str = "",
-                      claims: Iterable[str] = ()) -> Property:
-    """``q`` holds infinitely often on every fair behaviour (``[]<>q``)."""
-    return _declare("always_eventually", q, None, expect, doc, claims)
-
-
-def no_livelock(progress: Predicate, *, expect: str = "holds", doc: str = "",
-                claims: Iterable[str] = ()) -> Property:
-    """No fair infinite behaviour ends in a cycle where ``progress`` never holds.
-
-    Dead ends do not count (they are deadlocks: ``check_deadlock``).
-    """
-    return _declare("no_livelock", progress, None, expect, doc, claims)
+KIND = LIVENESS
 
 
 def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
@@ -575,11 +520,11 @@ def label_fairness(graph: StateGraph, fairness: Fairness) -> list[int]:
 
 def describe_lasso(spec: LivenessSpec, lasso: Lasso) -> str:
     what = {
-        "eventually": f"never reaches {_predicate_name(spec.q)}",
-        "leads_to": f"reaches {_predicate_name(spec.p, 'P')} and then never "
-                    f"{_predicate_name(spec.q)}",
-        "always_eventually": f"stops visiting {_predicate_name(spec.q)}",
-        "no_livelock": f"cycles forever without {_predicate_name(spec.q)}",
+        "eventually": f"never reaches {predicate_name(spec.q)}",
+        "leads_to": f"reaches {predicate_name(spec.p, 'P')} and then never "
+                    f"{predicate_name(spec.q)}",
+        "always_eventually": f"stops visiting {predicate_name(spec.q)}",
+        "no_livelock": f"cycles forever without {predicate_name(spec.q)}",
     }[spec.form]
     if lasso.dead_end:
         how = (f"deadlock: stops after {lasso.loop_start} steps in a state with no successor")
@@ -620,7 +565,7 @@ def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_ki
                          "states; no violation among the expanded states")
     if p_holds is not None and not any(p_holds):
         # the sanity check of DESIGN.md: a property about a state that never occurs says nothing
-        return Judgement(HOLDS, f"holds vacuously: {_predicate_name(spec.p, 'P')} is true in none "
+        return Judgement(HOLDS, f"holds vacuously: {predicate_name(spec.p, 'P')} is true in none "
                          f"of the {len(graph):,} reachable states", vacuous=True)
     return Judgement(HOLDS, f"no fair cycle or dead end violates it among all {len(graph):,} "
                      "reachable states")
@@ -682,20 +627,20 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
     if spec.form == "eventually":
         bad = next((i for i, s in enumerate(states) if q(s)), None)
         if bad is not None:
-            return f"{_predicate_name(spec.q)} now holds in state {bad}"
+            return f"{predicate_name(spec.q)} now holds in state {bad}"
     elif spec.form == "leads_to":
         assert spec.p is not None
         p = _bind(model, spec.p, prop.name)
         last_q = max((i for i, s in enumerate(states) if q(s)), default=-1)
         if last_q >= k:
-            return f"{_predicate_name(spec.q)} now holds in state {last_q}, inside the cycle"
+            return f"{predicate_name(spec.q)} now holds in state {last_q}, inside the cycle"
         if not any(p(s) for s in states[last_q + 1:]):
-            return (f"{_predicate_name(spec.p, 'P')} no longer holds in any state after the last "
-                    f"{_predicate_name(spec.q)}-state")
+            return (f"{predicate_name(spec.p, 'P')} no longer holds in any state after the last "
+                    f"{predicate_name(spec.q)}-state")
     else:
         bad = next((i for i, s in enumerate(cycle, start=k) if q(s)), None)
         if bad is not None:
-            return f"{_predicate_name(spec.q)} now holds in state {bad}, inside the cycle"
+            return f"{predicate_name(spec.q)} now holds in state {bad}, inside the cycle"
     return _unfairness(model, cycle, steps[k:])
 
 

@@ -12,28 +12,16 @@ the cross-check failed.  Nothing is explored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model, Property, property_value
-from explorer.state import to_json
-from explorer.verdict import VIOLATED, Result, Stats
+from distcheck.contract.declarations import MEASURE, REPORTED, Measurement
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import BoundProperty, Model, property_value
+from distcheck.contract.state import to_json
+from distcheck.contract.verdict import VIOLATED, Result, Stats
 
-KIND = "measure"
+KIND = MEASURE
 ENGINE = "compute"
-REPORTED = "reported"
-
-
-@dataclass
-class Measurement:
-    """Figures (name -> value, rendered as given) and a one-line summary."""
-
-    figures: dict[str, Any]
-    summary: str
-    problem: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def measure(model: Model, prop: BoundProperty) -> Result:
@@ -52,12 +40,6 @@ def measure(model: Model, prop: BoundProperty) -> Result:
     return Result(model.id, model.param_values(), prop.name, KIND, prop.expect, verdict, reason,
                   Stats(seconds=seconds, complete=True), ENGINE, claims=prop.claims,
                   extra={"figures": to_json(found.figures), **to_json(found.details)})
-
-
-def measured(expect: str = REPORTED, claims: Iterable[str] = ()) -> Callable[..., Property]:
-    """Declare ``fn(self) -> Measurement``: a figure computed and reported, not explored."""
-    return lambda fn: Property(kind=KIND, fn=fn, expect=expect, claims=tuple(claims),
-                               name=fn.__name__)
 
 
 def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:

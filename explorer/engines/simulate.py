@@ -18,7 +18,7 @@ whose only steps are such stutters ends the walk too.
 The generator is ``random.Random(seed)`` and nothing else is random: the same
 model, parameters, seed, runs and steps give the same walks, the same traces
 and the same output.  The first violation of each property is minimised
-(:mod:`explorer.minimize`) before it is reported.
+(:mod:`distcheck.engines.shrink`) before it is reported.
 
 A random search never proves anything: an invariant that was never violated
 is ``inconclusive`` ("no violation in N runs x K steps"), never ``holds``;
@@ -32,9 +32,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.model import DEADLOCK, BoundAction, BoundProperty, Model, Step, property_holds
-from explorer.sampling import sampled_results
-from explorer.verdict import Result, Stats
+from distcheck.contract.model import (
+    DEADLOCK,
+    BoundAction,
+    BoundProperty,
+    Model,
+    Step,
+    property_holds,
+)
+from distcheck.contract.verdict import Result, Stats
+from distcheck.engines.sampling import sampled_results
 
 ENGINE = "simulate"
 DEFAULT_RUNS = 3000
@@ -180,7 +187,7 @@ def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
 
 
 def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
-    """The ``simulate`` safety engine (registered in ``explorer.checker.SAFETY_ENGINES``)."""
+    """The ``simulate`` safety engine (registered in ``distcheck.engines.checker.SAFETY_ENGINES``)."""
     runs = options.runs if options.runs is not None else DEFAULT_RUNS
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
     bounds = options.bounds

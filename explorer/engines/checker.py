@@ -12,10 +12,10 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from explorer.bfs import SAFETY_KINDS, Bounds, Progress
-from explorer.errors import BadInput
-from explorer.model import DEADLOCK, BoundProperty, Model
-from explorer.verdict import Result
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import DEADLOCK, BoundProperty, Model
+from distcheck.contract.verdict import Result
+from distcheck.engines.bfs import SAFETY_KINDS, Bounds, Progress
 
 
 @dataclass
@@ -35,20 +35,20 @@ Runner = Callable[[Model, list[BoundProperty], Options], list[Result]]
 
 #: engine name -> "module:function" checking the safety kinds
 SAFETY_ENGINES: dict[str, str] = {
-    "bfs": "explorer.checker:run_bfs",
-    "simulate": "explorer.simulate:run",
-    "hypothesis": "explorer.hypothesis_bridge:run",
+    "bfs": "distcheck.engines.checker:run_bfs",
+    "simulate": "distcheck.engines.simulate:run",
+    "hypothesis": "distcheck.engines.hypothesis_bridge:run",
 }
 
 #: property kind -> "module:function" for kinds the safety engines do not handle
 KIND_RUNNERS: dict[str, str] = {}
-KIND_RUNNERS["proof"] = "explorer.z3prove:run"
-KIND_RUNNERS["measure"] = "explorer.measure:run"
-KIND_RUNNERS["liveness"] = "explorer.liveness:run"
+KIND_RUNNERS["proof"] = "distcheck.engines.z3prove:run"
+KIND_RUNNERS["measure"] = "distcheck.engines.measure:run"
+KIND_RUNNERS["liveness"] = "distcheck.engines.liveness:run"
 
 
 def run_bfs(model: Model, props: list[BoundProperty], options: Options) -> list[Result]:
-    from explorer import bfs
+    from distcheck.engines import bfs
 
     return bfs.check(model, props, options.bounds, options.progress)
 

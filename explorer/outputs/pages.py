@@ -20,14 +20,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer import registry, tracefile
-from explorer.checker import Options, check_model
-from explorer.errors import cannot
-from explorer.model import Model
-from explorer.verdict import Result
+from distcheck.contract import registry
+from distcheck.contract.errors import cannot
+from distcheck.contract.model import Model
+from distcheck.contract.verdict import Result
+from distcheck.engines.checker import Options, check_model
+from distcheck.traces import tracefile
 
 #: the repository root (where ``models/`` and ``counterexamples/`` live)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -176,7 +177,7 @@ def render(
 def _family_intro(family: str) -> list[str]:
     """The family package's docstring (``models/<family>/__init__.py``), if it has one."""
     try:
-        package = importlib.import_module(f"models.{family}")
+        package = importlib.import_module(f"distcheck.models.{family}")
     except ImportError:
         return []
     doc = inspect.getdoc(package)

@@ -35,8 +35,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from explorer.errors import BadInput, ModelError
-from explorer.model import FAULT_KINDS, Model, Param
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import FAULT_KINDS, Model, Param
 
 #: the budget Param of each fault kind (the convention: the kind's plural; ticks count to a horizon)
 BUDGET_PARAM: dict[str, str] = {

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from explorer.errors import BadInput, cannot
+from distcheck.contract.errors import BadInput, cannot
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_TRACE_DIR = "traces"
 
 #: safety engine -> the bound options it honours.  The names are those of
-#: explorer.checker.SAFETY_ENGINES (a test keeps them equal), written out here
+#: distcheck.engines.checker.SAFETY_ENGINES (a test keeps them equal), written out here
 #: so that ``--help`` imports no engine.
 ENGINE_BOUNDS: dict[str, tuple[str, ...]] = {
     "bfs": ("max_states", "max_depth", "max_seconds"),
@@ -217,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from explorer import registry
-    from explorer.report import console
+    from distcheck.contract import registry
+    from distcheck.outputs.tables import console
 
     table = Table(title="bundled models", header_style="bold")
     for col in ("model", "claims", "parameters", "properties"):
@@ -240,7 +240,7 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list
 
     All validation happens here, before anything runs or is written.
     """
-    from explorer import registry
+    from distcheck.contract import registry
 
     classes = registry.select(names)
     for name, _ in raw_params:
@@ -272,10 +272,10 @@ def _progress_printer() -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from explorer import tracefile
-    from explorer.bfs import Bounds
-    from explorer.checker import Options, check_model, checked_properties, no_such_property
-    from explorer.report import print_results, results_json
+    from distcheck.engines.bfs import Bounds
+    from distcheck.engines.checker import Options, check_model, checked_properties, no_such_property
+    from distcheck.outputs.tables import print_results, results_json
+    from distcheck.traces import tracefile
 
     _check_bounds(args)
     # the output paths are checked before the (possibly long) check, not after it;
@@ -317,7 +317,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if r.trace is not None:
             r.trace_file = str(tracefile.save(r.trace, save_dir / tracefile.file_name(r.model, r.property)))
     if args.junit:
-        from explorer.junit import write_junit
+        from distcheck.outputs.junit import write_junit
 
         write_junit(results, args.junit)
     if args.json:
@@ -333,15 +333,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     import json
 
-    from explorer import tracefile
-    from explorer.replay import replay
-    from explorer.report import print_replay
+    from distcheck.outputs.tables import print_replay
+    from distcheck.traces import tracefile
+    from distcheck.traces.replay import replay
 
     trace = tracefile.load(args.file)
     target = _writable_file(args.mermaid, "--mermaid") if args.mermaid else None
     rep = replay(trace)
     if target is not None:
-        from explorer.diagram import sequence_diagram
+        from distcheck.outputs.diagrams import sequence_diagram
 
         chart = sequence_diagram(trace)
         try:
@@ -363,18 +363,52 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
-    from explorer.minimize import run_cli
+    return _minimize(args.file, args.output, args.in_place, args.json)
 
-    return run_cli(args.file, args.output, args.in_place, args.json)
+
+def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> int:
+    """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
+    import json
+
+    from distcheck.outputs.tables import console, step_table
+    from distcheck.traces import tracefile
+    from distcheck.traces.minimize import default_output, minimize_trace
+
+    source = Path(file)
+    if in_place and output is not None:
+        raise BadInput("give either --output FILE or --in-place, not both")
+    target_path = source if in_place else Path(output) if output else default_output(source)
+    if not in_place and target_path.resolve() == source.resolve():
+        raise BadInput(f"--output {target_path} is the input file; add --in-place to overwrite it")
+    if target_path.is_dir():
+        raise BadInput(f"--output {target_path} is a directory; give a file name")
+    trace = tracefile.load(source)
+    outcome = minimize_trace(trace)
+    if isinstance(outcome, str):
+        if as_json:
+            print(json.dumps({"file": file, "reproduced": False, "problem": outcome}, indent=2))
+        print(f"distcheck: {file}: {outcome}; regenerate it with 'distcheck check'",
+              file=sys.stderr)
+        return 1
+    written = tracefile.save(outcome.trace, target_path)
+    if as_json:
+        print(json.dumps({"file": file, "output": str(written), "reproduced": True,
+                          **outcome.to_json()}, indent=2))
+        return 0
+    c = console()
+    c.print(step_table(outcome.trace))
+    c.print(f"minimised {file}: {outcome.summary()} in {outcome.seconds:.2f}s")
+    c.print(f"written to {written} (replay with 'distcheck replay {written}')")
+    return 0
 
 
 # --------------------------------------------------------------------------- prove
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from explorer import tracefile
-    from explorer.report import results_json
-    from explorer.z3prove import print_proofs, prove_models
+    from distcheck.engines.z3prove import prove_models
+    from distcheck.outputs.tables import print_proofs, results_json
+    from distcheck.traces import tracefile
 
     save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
                 else Path(DEFAULT_TRACE_DIR))
@@ -394,7 +428,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from explorer.graph import run_cli
+    from distcheck.outputs.graphs import run_cli
 
     models = instantiate_all([args.model], args.param)
     if len(models) != 1:
@@ -409,7 +443,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from explorer.familypage import write
+    from distcheck.outputs.pages import write
 
     output = _writable_file(args.output, "--output") if args.output else None
     text, results = write(args.family, output)

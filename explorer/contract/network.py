@@ -54,10 +54,10 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
-from explorer.errors import ModelError
-from explorer.faults import BUDGET_PARAM, COMPANION, Faults
-from explorer.model import Action, Domain, Model, action, fault
-from explorer.state import canonical_text, put, to_json
+from distcheck.contract.errors import ModelError
+from distcheck.contract.faults import BUDGET_PARAM, COMPANION, Faults
+from distcheck.contract.model import Action, Domain, Model, action, fault
+from distcheck.contract.state import canonical_text, put, to_json
 
 UP, DOWN, PAUSED = "up", "down", "paused"
 DELIVERY_MODES = ("unordered", "fifo")

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer import registry
-from explorer.errors import BadInput
-from explorer.model import (
+from distcheck.contract import registry
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import (
     DEADLOCK,
     BoundAction,
     BoundProperty,
@@ -26,8 +26,8 @@ from explorer.model import (
     call_action,
     property_holds,
 )
-from explorer.state import canonical_text, to_json
-from explorer.verdict import Trace
+from distcheck.contract.state import canonical_text, to_json
+from distcheck.contract.verdict import Trace
 
 #: kind -> check(model, prop, trace, states, steps) returning None when the
 #: trace still shows the violation, else one line saying why it does not.
@@ -37,7 +37,7 @@ FINAL_CHECKS: dict[str, FinalCheck] = {}
 
 def _proof_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
                  steps: list[Step]) -> str | None:
-    from explorer.z3prove import final_check  # lazily: z3 is slow to import
+    from distcheck.engines.z3prove import final_check  # lazily: z3 is slow to import
 
     return final_check(model, prop, trace, states, steps)
 
@@ -47,7 +47,7 @@ FINAL_CHECKS["proof"] = _proof_check
 
 def _liveness_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
                     steps: list[Step]) -> str | None:
-    from explorer.liveness import final_check  # lazily: replay needs no engine loaded
+    from distcheck.engines.liveness import final_check  # lazily: replay needs no engine loaded
 
     return final_check(model, prop, trace, states, steps)
 

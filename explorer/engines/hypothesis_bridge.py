@@ -19,13 +19,13 @@ When a property fails Hypothesis shrinks the rule sequence.  The machine
 records the shortest failing run it executed -- the shrunk one, which
 Hypothesis re-executes last to report it -- and the engine writes it in the
 ordinary trace format (so ``distcheck replay`` takes it) after the minimiser
-(:mod:`explorer.minimize`) has gone over it too.  One Hypothesis search runs
+(:mod:`distcheck.engines.shrink`) has gone over it too.  One Hypothesis search runs
 per property, so each gets its own counterexample.
 
 In your own pytest files, one call turns a model into a TestCase::
 
-    from explorer.hypothesis_bridge import as_testcase
-    from models.transactions.twophase import TwoPhase
+    from distcheck.engines.hypothesis_bridge import as_testcase
+    from distcheck.models.transactions.twophase import TwoPhase
 
     TestTwoPhase = as_testcase(TwoPhase(rms=4), max_examples=200, steps=60)
 
@@ -64,10 +64,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from explorer.errors import BadInput, ModelError
-from explorer.model import DEADLOCK, BoundAction, BoundProperty, Model, Step, property_holds
-from explorer.sampling import sampled_results
-from explorer.verdict import Result, Stats
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import (
+    DEADLOCK,
+    BoundAction,
+    BoundProperty,
+    Model,
+    Step,
+    property_holds,
+)
+from distcheck.contract.verdict import Result, Stats
+from distcheck.engines.sampling import sampled_results
 
 ENGINE = "hypothesis"
 DEFAULT_EXAMPLES = 100
@@ -404,7 +411,7 @@ def _search_seed(seed_value: int, index: int) -> int:
 
 
 def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
-    """The ``hypothesis`` safety engine (registered in ``explorer.checker.SAFETY_ENGINES``).
+    """The ``hypothesis`` safety engine (registered in ``distcheck.engines.checker.SAFETY_ENGINES``).
 
     One Hypothesis search per invariant, action property and deadlock check,
     so each gets its own shrunk counterexample; ``sometimes`` properties are

@@ -24,7 +24,7 @@ then ``arguments(s)``) and ``step(args)`` the interned transition label.
 Engines that call the model outside a hot loop use :func:`call_action`,
 :func:`property_holds` / :func:`property_value` and
 :func:`checked_transitions`, which turn a model that raises into one
-:class:`~explorer.errors.ModelError` line.  Models know nothing about engines.
+:class:`~distcheck.contract.errors.ModelError` line.  Models know nothing about engines.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from explorer.errors import BadInput, ModelError
-from explorer.state import ordered, to_json
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.state import ordered, to_json
 
 #: the name and the kind of the property "no reachable state is without a successor"
 DEADLOCK = "deadlock"
 
-EXPECTATIONS = ("holds", "violated", "reported")  # "reported": a measured figure (explorer.measure)
+EXPECTATIONS = ("holds", "violated", "reported")  # "reported": a measured figure (distcheck.engines.measure)
 
 #: The fault vocabulary shared by every model (see DESIGN.md, "Faults").
 FAULT_KINDS = (
@@ -384,7 +384,7 @@ class Model:
         """The faults this model admits, as error messages name them.
 
         The kinds of its ``@fault`` actions, unless its ``faults`` declaration
-        (``explorer.faults.Faults``) lists them with their budgets.
+        (``distcheck.contract.faults.Faults``) lists them with their budgets.
         """
         declared = getattr(cls, "faults", None)
         if hasattr(declared, "admitted"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from explorer.errors import cannot
-from explorer.verdict import Result
+from distcheck.contract.errors import cannot
+from distcheck.contract.verdict import Result
 
 
 def write_junit(results: list[Result], path: str | Path) -> Path:

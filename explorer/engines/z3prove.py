@@ -17,7 +17,7 @@ returns a :class:`Query`:
   IDs), recorded as the trace's state,
 * ``figures``: numbers reported with the verdict (a layout's lifetime).
 
-The verdict is the engines' :class:`~explorer.verdict.Result` with engine
+The verdict is the engines' :class:`~distcheck.contract.verdict.Result` with engine
 ``z3``: ``holds`` when the formula is unsatisfiable (proved for all values),
 ``violated`` with a one-step trace ``counterexample(...)`` holding the
 concrete values (the lexicographically smallest counterexample, so traces are
@@ -28,14 +28,13 @@ or incompleteness, with Z3's reason).  Per-query timing is in ``Result.extra``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.errors import BadInput
-from explorer.model import BoundProperty, Model, Property, property_value
-from explorer.state import canonical_text, to_json
-from explorer.verdict import (
+from distcheck.contract.declarations import PROOF, Query
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import BoundProperty, Model, Property, property_value
+from distcheck.contract.state import canonical_text, to_json
+from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
     VIOLATED,
@@ -47,33 +46,11 @@ from explorer.verdict import (
 )
 
 ENGINE = "z3"
-KIND = "proof"
+KIND = PROOF
 #: solver time limit when the caller gives none (seconds)
 DEFAULT_TIMEOUT = 30.0
 #: the name of the single step of a solver counterexample trace
 COUNTEREXAMPLE_STEP = "counterexample"
-
-
-@dataclass
-class Query:
-    """What a proof method returns: the negated property, and how to read a counterexample."""
-
-    counterexample: Any
-    unknowns: dict[str, Any]
-    refutes: Callable[[dict[str, int]], str | None]
-    show: Callable[[dict[str, int]], dict[str, Any]] | None = None
-    figures: dict[str, Any] = field(default_factory=dict)
-
-
-def proof(expect: str = "holds", claims: Iterable[str] = ()) -> Callable[..., Property]:
-    """Declare ``fn(self, z3) -> Query``: a property proved by Z3 for all values.
-
-    ``expect="holds"`` says the solver must find the counterexample formula
-    unsatisfiable; ``expect="violated"`` says the design is wrong and a
-    concrete counterexample is expected.
-    """
-    return lambda fn: Property(kind=KIND, fn=fn, expect=expect, claims=tuple(claims),
-                               name=fn.__name__)
 
 
 def _z3() -> Any:
@@ -228,22 +205,22 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
 
 def proof_properties(model: Model) -> list[BoundProperty]:
     """The properties ``distcheck prove`` decides: proofs and reported measurements."""
-    from explorer.measure import KIND as MEASURE
+    from distcheck.engines.measure import KIND as MEASURE
 
     return [p for p in model.properties if p.kind in (KIND, MEASURE)]
 
 
 def prove_models(models: list[Model], timeout: float) -> list[Result]:
     """Run every proof (and measurement) of ``models``; BadInput if none declares one."""
-    from explorer.measure import KIND as MEASURE
-    from explorer.measure import measure
+    from distcheck.engines.measure import KIND as MEASURE
+    from distcheck.engines.measure import measure
 
     results: list[Result] = []
     for model in models:
         for p in proof_properties(model):
             results.append(prove(model, p, timeout) if p.kind == KIND else measure(model, p))
     if not results:
-        from explorer import registry
+        from distcheck.contract import registry
 
         with_proofs = [mid for mid, cls in registry.all_models().items()
                        if any(p.kind in (KIND, MEASURE) for p in cls._declared(Property).values())]
@@ -252,49 +229,3 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
             + (", ".join(with_proofs) or "none")
         )
     return results
-
-
-def print_proofs(results: list[Result], file: Any = None) -> None:
-    """Proved / refuted per property, the reported figures, and counterexample values."""
-    from rich.markup import escape  # a reason may contain [brackets], e.g. a list
-
-    from explorer.report import console
-
-    c = console(file)
-    for r in results:
-        word = {HOLDS: "proved", VIOLATED: "refuted"}.get(r.verdict, r.verdict)
-        if r.kind != KIND:
-            word = r.verdict
-        took = r.extra.get("solver", {}).get("seconds", r.stats.seconds)
-        why = f" -- {escape(r.reason)}" if r.kind == KIND or r.verdict != "reported" else ""
-        c.print(f"{r.model} {r.property}: [bold]{word}[/] in {took:.3f}s "
-                f"(expected {r.expected}){why}")
-        if r.trace is not None:
-            step = r.trace.steps[0]
-            c.print("  inputs: " + escape(", ".join(f"{k}={v}" for k, v in step.args.items())))
-            if step.state != step.args:
-                c.print("  gives:  " + escape(", ".join(f"{k}={v}" for k, v in step.state.items())))
-            if r.trace_file:
-                c.print(f"  trace:  {escape(r.trace_file)}")
-    models: dict[str, list[Result]] = {}
-    for r in results:
-        models.setdefault(r.model, []).append(r)
-    for model, mine in models.items():
-        figures: dict[str, Any] = {}
-        for r in mine:
-            figures.update(r.extra.get("figures", {}))
-        for name, value in figures.items():
-            c.print(escape(f"{model} {name}: {value}"))
-        proofs = [r for r in mine if r.kind == KIND]
-        refuted = [r.property for r in proofs if r.verdict == VIOLATED]
-        undecided = [r.property for r in proofs if r.verdict == INCONCLUSIVE]
-        if refuted:
-            expected = all(r.as_expected for r in proofs)
-            note = " -- as this variant expects" if expected else ""
-            style = "yellow" if expected else "bold red"
-            c.print(f"[{style}]{model}: REFUTED[/] ({', '.join(refuted)}){note}")
-        elif undecided:
-            c.print(f"[yellow]{model}: not proved[/] ({', '.join(undecided)} undecided)")
-        elif proofs:
-            c.print(f"[green]{model}: PROVED[/] ({len(proofs)} of {len(proofs)} proofs, "
-                    "for all values)")

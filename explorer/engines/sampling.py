@@ -3,7 +3,7 @@
 Both engines end with the same raw outcome -- for each violated property the
 initial state and steps of the run that broke it, and the ``sometimes``
 properties some run reached -- and turn it into results the same way: each
-violation minimised (:mod:`explorer.minimize`) into its trace, and no verdict
+violation minimised (:mod:`distcheck.engines.shrink`) into its trace, and no verdict
 stronger than a sample allows (never ``holds`` for what was merely not seen
 broken).
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from explorer.minimize import Target, minimize_run
-from explorer.model import BoundProperty, Model, Step
-from explorer.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+from distcheck.contract.model import BoundProperty, Model, Step
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+from distcheck.engines.shrink import Target, minimize_run
 
 #: how a violating run was found, from its steps: a phrase for the reason and
 #: extra figures for the JSON output

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.errors import ModelError
-from explorer.model import (
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import (
     DEADLOCK,
     BoundAction,
     BoundProperty,
@@ -24,7 +24,7 @@ from explorer.model import (
     explain_failure,
     property_holds,
 )
-from explorer.verdict import (
+from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
     VIOLATED,

@@ -6,16 +6,17 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from explorer.replay import Replay
-from explorer.state import compact, describe_change, diff
-from explorer.verdict import Result, Trace
+from distcheck.contract.state import compact, describe_change, diff
+from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace
+from distcheck.engines.z3prove import KIND as PROOF
+from distcheck.traces.replay import Replay
 
 
 def console(file: IO[str] | None = None) -> Console:
@@ -127,3 +128,45 @@ def print_replay(rep: Replay, file: IO[str] | None = None) -> None:
     else:
         where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
         c.print(f"[bold red]stale trace[/]: {where}: {escape(rep.problem or '')}")
+
+
+def print_proofs(results: list[Result], file: Any = None) -> None:
+    """Proved / refuted per property, the reported figures, and counterexample values."""
+    c = console(file)
+    for r in results:
+        word = {HOLDS: "proved", VIOLATED: "refuted"}.get(r.verdict, r.verdict)
+        if r.kind != PROOF:
+            word = r.verdict
+        took = r.extra.get("solver", {}).get("seconds", r.stats.seconds)
+        why = f" -- {escape(r.reason)}" if r.kind == PROOF or r.verdict != "reported" else ""
+        c.print(f"{r.model} {r.property}: [bold]{word}[/] in {took:.3f}s "
+                f"(expected {r.expected}){why}")
+        if r.trace is not None:
+            step = r.trace.steps[0]
+            c.print("  inputs: " + escape(", ".join(f"{k}={v}" for k, v in step.args.items())))
+            if step.state != step.args:
+                c.print("  gives:  " + escape(", ".join(f"{k}={v}" for k, v in step.state.items())))
+            if r.trace_file:
+                c.print(f"  trace:  {escape(r.trace_file)}")
+    models: dict[str, list[Result]] = {}
+    for r in results:
+        models.setdefault(r.model, []).append(r)
+    for model, mine in models.items():
+        figures: dict[str, Any] = {}
+        for r in mine:
+            figures.update(r.extra.get("figures", {}))
+        for name, value in figures.items():
+            c.print(escape(f"{model} {name}: {value}"))
+        proofs = [r for r in mine if r.kind == PROOF]
+        refuted = [r.property for r in proofs if r.verdict == VIOLATED]
+        undecided = [r.property for r in proofs if r.verdict == INCONCLUSIVE]
+        if refuted:
+            expected = all(r.as_expected for r in proofs)
+            note = " -- as this variant expects" if expected else ""
+            style = "yellow" if expected else "bold red"
+            c.print(f"[{style}]{model}: REFUTED[/] ({', '.join(refuted)}){note}")
+        elif undecided:
+            c.print(f"[yellow]{model}: not proved[/] ({', '.join(undecided)} undecided)")
+        elif proofs:
+            c.print(f"[green]{model}: PROVED[/] ({len(proofs)} of {len(proofs)} proofs, "
+                    "for all values)")

@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from explorer.state import describe_change, diff
-from explorer.verdict import Trace
+from distcheck.contract.state import describe_change, diff
+from distcheck.contract.verdict import Trace
 
 SENDER_KEYS = ("src", "sender", "from", "frm")
 RECEIVER_KEYS = ("dst", "receiver", "to")

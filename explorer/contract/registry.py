@@ -6,17 +6,17 @@ import importlib
 import pkgutil
 from functools import cache
 
-from explorer.errors import BadInput
-from explorer.model import Model
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import Model
 
 
 @cache
 def all_models() -> dict[str, type[Model]]:
     """Every Model subclass with an id under the ``models`` package, sorted by id."""
-    import models
+    import distcheck.models as models
 
     found: dict[str, type[Model]] = {}
-    for info in pkgutil.walk_packages(models.__path__, prefix="models."):
+    for info in pkgutil.walk_packages(models.__path__, prefix="distcheck.models."):
         module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
@@ -64,7 +64,7 @@ def _by_module(model_id: str) -> type[Model] | None:
     parts = model_id.split(".")
     for end in range(len(parts), 0, -1):
         try:
-            module = importlib.import_module("models." + ".".join(parts[:end]))
+            module = importlib.import_module("distcheck.models." + ".".join(parts[:end]))
         except ModuleNotFoundError:
             continue
         for value in vars(module).values():

@@ -29,11 +29,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from explorer.errors import BadInput
-from explorer.model import (
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import (
     BoundAction,
     BoundProperty,
     Model,
@@ -41,8 +40,8 @@ from explorer.model import (
     call_action,
     property_holds,
 )
-from explorer.state import canonical_text, to_json
-from explorer.verdict import Trace, build_trace, violation_message
+from distcheck.contract.state import canonical_text, to_json
+from distcheck.contract.verdict import Trace, build_trace, violation_message
 
 MINIMISABLE_KINDS = ("invariant", "action", "deadlock")
 
@@ -308,63 +307,3 @@ def minimize_run(
         candidates=candidates,
         seconds=time.perf_counter() - started,
     )
-
-
-def minimize_trace(trace: Trace) -> Minimized | str:
-    """Minimise a saved trace: the result, or one line saying why the trace is stale.
-
-    The trace is replayed first; a trace that no longer reproduces is not
-    minimised (the caller exits 1, as ``replay`` does).
-    """
-    from explorer.replay import replay
-
-    rep = replay(trace)
-    if not rep.reproduced:
-        where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
-        return f"stale trace: {where}: {rep.problem}"
-    assert rep.model is not None
-    model = rep.model
-    target = Target.of(model, trace.property)
-    return minimize_run(model, target, rep.states[0], rep.steps, trace.engine, trace.seed)
-
-
-def default_output(path: Path) -> Path:
-    """Where ``distcheck minimize FILE`` writes by default: ``FILE`` with ``.min`` before ``.json``."""
-    stem = path.name.removesuffix(".json")
-    return path.with_name(f"{stem}.min.json")
-
-
-def run_cli(file: str, output: str | None, in_place: bool, as_json: bool) -> int:
-    """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
-    import json
-    import sys
-
-    from explorer import tracefile
-    from explorer.report import console, step_table
-
-    source = Path(file)
-    if in_place and output is not None:
-        raise BadInput("give either --output FILE or --in-place, not both")
-    target_path = source if in_place else Path(output) if output else default_output(source)
-    if not in_place and target_path.resolve() == source.resolve():
-        raise BadInput(f"--output {target_path} is the input file; add --in-place to overwrite it")
-    if target_path.is_dir():
-        raise BadInput(f"--output {target_path} is a directory; give a file name")
-    trace = tracefile.load(source)
-    outcome = minimize_trace(trace)
-    if isinstance(outcome, str):
-        if as_json:
-            print(json.dumps({"file": file, "reproduced": False, "problem": outcome}, indent=2))
-        print(f"distcheck: {file}: {outcome}; regenerate it with 'distcheck check'",
-              file=sys.stderr)
-        return 1
-    written = tracefile.save(outcome.trace, target_path)
-    if as_json:
-        print(json.dumps({"file": file, "output": str(written), "reproduced": True,
-                          **outcome.to_json()}, indent=2))
-        return 0
-    c = console()
-    c.print(step_table(outcome.trace))
-    c.print(f"minimised {file}: {outcome.summary()} in {outcome.seconds:.2f}s")
-    c.print(f"written to {written} (replay with 'distcheck replay {written}')")
-    return 0

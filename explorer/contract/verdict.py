@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.model import Model, Step
-from explorer.state import to_json
+from distcheck.contract.model import Model, Step
+from distcheck.contract.state import to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
 

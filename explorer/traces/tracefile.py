@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.errors import BadInput, cannot
-from explorer.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
+from distcheck.contract.errors import BadInput, cannot
+from distcheck.contract.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
 
 
 def save(trace: Trace, path: str | Path) -> Path:

@@ -1,0 +1,1 @@
+"""The model contract: what a model author writes, and the data every engine returns."""
