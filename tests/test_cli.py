@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -277,14 +274,6 @@ def test_replay_missing_file_exits_2(capsys, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- entry points
-
-
-def test_python_dash_m_explorer_help() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "explorer", "--help"], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert "usage" in proc.stdout and "check" in proc.stdout and "replay" in proc.stdout
 
 
 def test_no_command_exits_2(capsys) -> None:
