@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.outputs.tables import trace_text
@@ -25,13 +25,13 @@ CLAIMS_LEDGER = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
 
 @cache
 def results_for(model_id: str) -> dict[str, Result]:
-    model = registry.get(model_id)()
+    model = catalog.get(model_id)()
     return {r.property: r for r in check_model(model, Options())}
 
 
 def _cases() -> list:
     cases = []
-    for mid, cls in registry.all_models().items():
+    for mid, cls in catalog.bundled_models().items():
         model = cls()
         names = [p.name for p in model.properties]
         if model.check_deadlock:
@@ -58,7 +58,7 @@ def test_every_model_names_claims_from_the_ledger() -> None:
         pytest.skip(f"claims ledger not found at {CLAIMS_LEDGER}")
     known = set(re.findall(r"^\| ([A-Z]+-\d+[a-z]?) \|", CLAIMS_LEDGER.read_text(), re.M))
     assert known, "no claim IDs parsed from the ledger"
-    for mid, cls in registry.all_models().items():
+    for mid, cls in catalog.bundled_models().items():
         assert cls.claims, f"{mid} names no claim"
         named = set(cls.claims) | {c for p in cls().properties for c in p.claims}
         unknown = named - known

@@ -217,13 +217,13 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from distcheck.contract import registry
+    from distcheck.contract import catalog
     from distcheck.outputs.tables import console
 
     table = Table(title="bundled models", header_style="bold")
     for col in ("model", "claims", "parameters", "properties"):
         table.add_column(col, overflow="fold")
-    for mid, cls in registry.all_models().items():
+    for mid, cls in catalog.bundled_models().items():
         params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items())
         model = cls()
         props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
@@ -240,9 +240,9 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list
 
     All validation happens here, before anything runs or is written.
     """
-    from distcheck.contract import registry
+    from distcheck.contract import catalog
 
-    classes = registry.select(names)
+    classes = catalog.select(names)
     for name, _ in raw_params:
         if not any(name in cls.params() for cls in classes):
             if len(classes) == 1:

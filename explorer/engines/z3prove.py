@@ -220,9 +220,9 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
         for p in proof_properties(model):
             results.append(prove(model, p, timeout) if p.kind == KIND else measure(model, p))
     if not results:
-        from distcheck.contract import registry
+        from distcheck.contract import catalog
 
-        with_proofs = [mid for mid, cls in registry.all_models().items()
+        with_proofs = [mid for mid, cls in catalog.bundled_models().items()
                        if any(p.kind in (KIND, MEASURE) for p in cls._declared(Property).values())]
         raise BadInput(
             "the selected model declares no proofs or measured figures; models that do: "

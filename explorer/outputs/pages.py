@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import cannot
 from distcheck.contract.model import Model
 from distcheck.contract.verdict import Result
@@ -43,7 +43,7 @@ def check_family(family: str, options: Options | None = None) -> list[Section]:
     """Check every model of ``family`` at its default parameters (BadInput if none)."""
     options = options or Options()
     sections = []
-    for cls in registry.select([family]):
+    for cls in catalog.select([family]):
         model = cls()
         sections.append(Section(model, check_model(model, options)))
     return sections

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import (
     DEADLOCK,
@@ -76,7 +76,7 @@ class Replay:
 
 def instantiate(trace: Trace) -> Model:
     """The model a trace names, with the trace's parameters (BadInput if impossible)."""
-    cls = registry.get(trace.model)
+    cls = catalog.get(trace.model)
     known = cls.params()
     unknown = [k for k in trace.params if k not in known]
     if unknown:
