@@ -622,9 +622,13 @@ def select(
 
     Names given: the models they name.  No names: the user's models
     (configured and from entry points), or the bundled catalogue when there are
-    none.  ``bundled`` adds the bundled catalogue in both cases.  ``config``
+    none; ``bundled`` adds the bundled catalogue to the user's models (with
+    names it is an error: name bundled models directly).  ``config``
     defaults to the project around the current directory.
     """
+    if names and bundled:
+        raise BadInput("--bundled adds the bundled catalogue when no model is named; "
+                       "name bundled models (ids or prefixes) directly instead")
     if config is _UNSET:
         config = project_config()
     root = project_root(config)

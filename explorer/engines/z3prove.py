@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from distcheck.contract.catalog import source_of
 from distcheck.contract.declarations import PROOF, Query
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import BoundProperty, Model, Property, property_value
@@ -130,6 +131,7 @@ def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -
         model=model.id, params=to_json(params), property=prop.name, kind=KIND, engine=ENGINE,
         message=message, initial={"proof": prop.name, "params": to_json(params)},
         steps=[TraceStep(COUNTEREXAMPLE_STEP, dict(values), shown)],
+        source=source_of(type(model)),
     )
     return result(VIOLATED, message, trace)
 
