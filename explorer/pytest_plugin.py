@@ -92,6 +92,13 @@ class _Plugin:
         self.specs = specs
         self.problem = problem
 
+    def pytest_report_header(self) -> str:
+        if self.specs:
+            return f"distcheck: models from --distcheck-models {' '.join(self.specs)}"
+        where = (_shown(self.project.pyproject, self.config.invocation_params.dir)
+                 if self.project is not None else "pyproject.toml")
+        return f"distcheck: models from [tool.distcheck] in {where} (-p no:distcheck turns this off)"
+
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
         # The models join the session's top-level collectors, so they are collected
@@ -251,6 +258,11 @@ class ModelNode(pytest.Collector):
         return self._outcome
 
 
+def _shown(path: Path, base: Path) -> str:
+    """A path relative to where pytest was started, when inside it (shorter to copy)."""
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+
+
 def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
@@ -300,7 +312,8 @@ class PropertyItem(pytest.Item):
             except BadInput as exc:
                 lines.append(f"trace not saved: {exc}")
             else:
-                lines.append(f"trace saved: {saved} (replay it with: distcheck replay {saved})")
+                shown = _shown(saved, self.config.invocation_params.dir)
+                lines.append(f"trace saved: {shown} (replay it with: distcheck replay {shown})")
         return "\n".join(lines)
 
     def _trace_dir(self) -> Path:
