@@ -69,9 +69,14 @@ ENGINE_NAMES = ("bfs", "simulate", "hypothesis")
 SETTING_KEYS = ("params", "max_states", "max_depth", "max_seconds", "engine")
 CONFIG_KEYS = ("models", "settings")
 
-#: folder-walk exclusions: tests and build scripts run code when imported
-_SKIPPED_FILES = ("conftest.py", "setup.py", "__main__.py")
-_SKIPPED_DIRS = ("__pycache__", "node_modules", "site-packages", "build", "dist")
+#: what a folder or package walk leaves out: tests and build scripts run code
+#: when imported, and caches, environments and build output hold no sources
+_SKIPPED_MODULES = ("conftest", "setup", "__main__")
+_SKIPPED_DIRS = ("__pycache__", "node_modules", "site-packages", "build", "dist", "tests")
+
+
+def _skipped(stem: str) -> bool:
+    return stem in _SKIPPED_MODULES or stem.startswith("test_") or stem.endswith("_test")
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,7 @@ def load_path(path: Path, root: Path) -> list[type[Model]]:
         if not found:
             raise BadInput(
                 f"{show(path)}/ holds no models in its {len(files)} Python files (a model is a "
-                "distcheck.Model subclass with an id; test_*.py, conftest.py and hidden folders "
+                "distcheck.Model subclass with an id; tests, hidden folders and test_*.py "
                 "are skipped)"
             )
         return list(found.values())
@@ -354,9 +359,10 @@ def load_path(path: Path, root: Path) -> list[type[Model]]:
 def model_files(folder: Path) -> Iterable[Path]:
     """Python files under ``folder`` that may hold models, in a stable order.
 
-    Hidden folders, caches, virtual environments and build output are not
-    searched; test files and build scripts are skipped because importing them
-    runs code that is not a model.
+    Hidden folders, ``tests`` folders, caches, virtual environments and build
+    output are not searched; test files (``test_*.py``, ``*_test.py``,
+    ``conftest.py``) and build scripts are skipped because importing them runs
+    code that is not a model.
     """
     for here, dirs, files in os.walk(folder):
         dirs[:] = sorted(
@@ -365,8 +371,7 @@ def model_files(folder: Path) -> Iterable[Path]:
             and not (Path(here) / d / "pyvenv.cfg").exists()
         )
         for name in sorted(files):
-            if (name.endswith(".py") and name not in _SKIPPED_FILES
-                    and not name.startswith("test_") and not name.endswith("_test.py")):
+            if name.endswith(".py") and not _skipped(name.removesuffix(".py")):
                 yield Path(here) / name
 
 
@@ -540,10 +545,16 @@ def _walk(module: ModuleType, root: Path) -> Iterable[ModuleType]:
     yield module
     if not hasattr(module, "__path__"):
         return
-    for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
-        if info.name.startswith(("test_", "_")) or info.name in ("tests", "conftest", "setup"):
+    children = {info.name for info in pkgutil.iter_modules(module.__path__)}
+    for folder in module.__path__:  # folders without __init__.py: iter_modules leaves them out
+        for sub in Path(folder).iterdir() if Path(folder).is_dir() else ():
+            if (sub.is_dir() and sub.name.isidentifier() and not sub.name.startswith(".")
+                    and not (sub / "__init__.py").exists() and any(sub.rglob("*.py"))):
+                children.add(sub.name)
+    for child in sorted(children):
+        if _skipped(child) or child in _SKIPPED_DIRS:
             continue
-        full = f"{module.__name__}.{info.name}"
+        full = f"{module.__name__}.{child}"
         sub = _import(full, f"module {full}", root)
         assert sub is not None
         yield from _walk(sub, root)
