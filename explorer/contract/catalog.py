@@ -302,16 +302,7 @@ def load(spec: str, root: Path | None = None) -> list[type[Model]]:
     if looks_like_path(spec):
         path = Path(spec).expanduser()
         return load_path(path if path.is_absolute() else root / path, root)
-    exact = _bundled_exact(spec)
-    if exact is not None:
-        return [exact]
-    found = load_module(spec, root)
-    if found is not None:
-        return found
-    under = [cls for mid, cls in bundled_models().items() if mid.startswith(spec + ".")]
-    if under:
-        return under
-    raise unknown_model(spec)
+    return _by_name(spec, {}, root)
 
 
 def unknown_model(spec: str) -> BadInput:
@@ -666,6 +657,8 @@ def select(
 
 
 def _by_name(name: str, user: dict[str, type[Model]], root: Path) -> list[type[Model]]:
+    """What a name that is no path names: an exact id (the user's, else bundled), an
+    importable module, else an id prefix."""
     if name in user:
         return [user[name]]
     exact = _bundled_exact(name)
