@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--distcheck-param", type=_param, action="append", default=[],
                     metavar="NAME=VALUE",
                     help="set a parameter on every model that declares it; repeatable")
-    group.addoption("--distcheck-seed", type=_integer, default=None, metavar="S",
+    group.addoption("--distcheck-seed", type=_integer, default=0, metavar="S",
                     help="seed of the sampling engines (default 0)")
+    group.addoption("--distcheck-runs", type=_count, default=None, metavar="N",
+                    help="random walks (simulate) or examples (hypothesis) per model")
+    group.addoption("--distcheck-steps", type=_count, default=None, metavar="K",
+                    help="steps per walk (simulate) or per example (hypothesis)")
     group.addoption("--distcheck-inconclusive", choices=INCONCLUSIVE_CHOICES, default="fail",
                     help="what an inconclusive verdict does to its test: fail (default) or "
                          "skip; it never passes")
@@ -92,6 +97,21 @@ class _Plugin:
         self.specs = specs
         self.problem = problem
 
+    def run_args(self) -> argparse.Namespace:
+        """The --distcheck-* options under the names ``distcheck check`` gives them."""
+        get = self.config.getoption
+        return argparse.Namespace(
+            param=get("distcheck_param"), engine=get("distcheck_engine"),
+            max_states=get("distcheck_max_states"), max_depth=get("distcheck_max_depth"),
+            max_seconds=get("distcheck_max_seconds"), seed=get("distcheck_seed"),
+            runs=get("distcheck_runs"), steps=get("distcheck_steps"), deadlock=None)
+
+    def options(self, model_id: str) -> Options:
+        """How one model is run: the command line, else the project's pinned settings."""
+        from distcheck.cli.commands import _options
+
+        return _options(model_id, self.run_args(), self.project, None)
+
     def pytest_report_header(self) -> str:
         if self.specs:
             return f"distcheck: models from --distcheck-models {' '.join(self.specs)}"
@@ -126,23 +146,23 @@ class Catalog(pytest.Collector):
         plugin = self.plugin
         if plugin.problem is not None:
             raise DistcheckError(plugin.problem)
-        from distcheck.contract import catalog
+        from distcheck.cli.commands import instantiate_all
 
+        # the models, their pinned and --distcheck-param parameters and their run options
+        # are chosen as ``distcheck check`` chooses them, so both judge the same runs
+        run = self.plugin.run_args()
         try:
-            if plugin.specs:
-                classes = catalog.select(plugin.specs, config=plugin.project)
-            else:
-                classes = list(catalog.user_models(plugin.project).values())
-            _check_params(classes, self.config.getoption("distcheck_param"))
+            models = instantiate_all(plugin.specs, run.param, config=plugin.project)
+            options = [plugin.options(m.id) for m in models]
         except BadInput as exc:
-            raise DistcheckError(str(exc)) from None
+            raise DistcheckError(_plugin_options(str(exc))) from None
         wanted = _explicit_paths(self.config) if not plugin.specs else None
         nodes = []
-        for cls in classes:
-            file = _source_file(cls)
+        for model, opts in zip(models, options, strict=True):
+            file = _source_file(type(model))
             if wanted is not None and not any(_inside(file, w) for w in wanted):
                 continue
-            nodes.append(ModelNode.from_parent(self, model_class=cls, file=file))
+            nodes.append(ModelNode.from_parent(self, model=model, options=opts, file=file))
         return nodes
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
@@ -151,14 +171,10 @@ class Catalog(pytest.Collector):
         return str(super().repr_failure(excinfo))
 
 
-def _check_params(classes: list[type[Model]], raw: list[tuple[str, str]]) -> None:
-    """A --distcheck-param must name a parameter of some selected model (as in ``distcheck check``)."""
-    for name, _ in raw:
-        if not any(name in cls.params() for cls in classes):
-            if len(classes) == 1:
-                raise classes[0].unknown_parameter(name)
-            raise BadInput(f"--distcheck-param {name}: no selected model has a parameter "
-                           f"{name!r}; see 'distcheck list'")
+def _plugin_options(message: str) -> str:
+    """An error of ``distcheck check`` with its options named as this plugin names them."""
+    return re.sub(r"--(engine|max-states|max-depth|max-seconds|seed|runs|steps|param)\b",
+                  r"--distcheck-\1", message)
 
 
 def _explicit_paths(config: pytest.Config) -> list[Path] | None:
@@ -188,61 +204,27 @@ def _source_file(cls: type) -> Path | None:
 class ModelNode(pytest.Collector):
     """One model: its items are its checked properties; it checks them all on first use."""
 
-    def __init__(self, *, model_class: type[Model], file: Path | None, **kwargs: Any) -> None:
+    def __init__(self, *, model: Model, options: Options, file: Path | None,
+                 **kwargs: Any) -> None:
         parent = kwargs["parent"]
-        where = _node_path(parent.config.rootpath, model_class, file)
-        super().__init__(name=model_class.id, path=file or parent.path,
-                         nodeid=f"{where}::{model_class.id}", **kwargs)
-        self.cls = model_class
+        where = _node_path(parent.config.rootpath, type(model), file)
+        super().__init__(name=model.id, path=file or parent.path, nodeid=f"{where}::{model.id}",
+                         **kwargs)
+        self.model = model
+        self.options = options
         self._outcome: dict[str, Result] | BadInput | None = None
 
     def collect(self) -> list[PropertyItem]:
         from distcheck.engines.checker import checked_properties
 
-        try:
-            self.model, self.options = self._build()
-            names = [p.name for p in checked_properties(self.model, self.options)]
-        except BadInput as exc:
-            raise DistcheckError(str(exc)) from None
         items = []
-        for name in names:
-            item = PropertyItem.from_parent(self, name=f"{self.cls.id}::{name}", prop=name)
+        for p in checked_properties(self.model, self.options):
+            item = PropertyItem.from_parent(self, name=f"{self.model.id}::{p.name}", prop=p.name)
             item.add_marker(pytest.mark.distcheck)
-            if getattr(self.cls, "slow", False):
+            if getattr(self.model, "slow", False):
                 item.add_marker(pytest.mark.slow)
             items.append(item)
         return items
-
-    repr_failure = Catalog.repr_failure
-
-    def _build(self) -> tuple[Model, Options]:
-        """The model instance and run options: command line over the project's pinned settings."""
-        from distcheck.cli.commands import _check_bounds
-        from distcheck.contract import catalog
-        from distcheck.engines.bfs import Bounds
-        from distcheck.engines.checker import Options
-
-        get = self.config.getoption
-        pinned = catalog.settings_for(self.cls.id, self.parent.plugin.project)
-        declared = self.cls.params()
-        values = dict(pinned.params)
-        values.update({n: declared[n].parse(v) for n, v in get("distcheck_param") if n in declared})
-        chosen = argparse.Namespace(
-            engine=get("distcheck_engine") or pinned.engine or "bfs",
-            max_states=_first(get("distcheck_max_states"), pinned.max_states),
-            max_depth=_first(get("distcheck_max_depth"), pinned.max_depth),
-            max_seconds=_first(get("distcheck_max_seconds"), pinned.max_seconds),
-        )
-        try:
-            _check_bounds(chosen)
-        except BadInput as exc:  # the bound may come from the project's settings
-            raise BadInput(f"model {self.cls.id}: {exc}") from None
-        options = Options(
-            engine=chosen.engine,
-            bounds=Bounds(chosen.max_states, chosen.max_depth, chosen.max_seconds),
-            seed=_first(get("distcheck_seed"), 0),
-        )
-        return self.cls(**values), options
 
     def results(self) -> dict[str, Result]:
         """Every checked property's result, computed once for all of this model's items."""
@@ -261,10 +243,6 @@ class ModelNode(pytest.Collector):
 def _shown(path: Path, base: Path) -> str:
     """A path relative to where pytest was started, when inside it (shorter to copy)."""
     return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
-
-
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None), None)
 
 
 def _node_path(root: Path, cls: type, file: Path | None) -> str:

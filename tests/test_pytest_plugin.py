@@ -121,7 +121,8 @@ def test_pinned_settings_apply_and_the_command_line_wins(pytester: pytest.Pytest
 
 def test_sampling_engine_counts_inconclusive_holds_as_expected(pytester: pytest.Pytester,
                                                                project: Path) -> None:
-    result = inner(pytester, "-q", "--distcheck-engine", "simulate", "--distcheck-seed", "1")
+    result = inner(pytester, "-q", "--distcheck-engine", "simulate", "--distcheck-seed", "1",
+                   "--distcheck-runs", "20", "--distcheck-steps", "12")
     result.assert_outcomes(passed=len(ITEMS))
 
 
@@ -137,7 +138,8 @@ def test_slow_models_get_the_slow_marker(pytester: pytest.Pytester, project: Pat
     (("--distcheck-models", "nosuch.py"), "no such file: nosuch.py"),
     (("--distcheck-param", "bogus=1"), "no selected model has a parameter 'bogus'"),
     (("--distcheck-param", "clients=many"), "parameter clients='many' is not valid"),
-    (("--distcheck-engine", "hypothesis", "--distcheck-max-depth", "3"), "cannot honour"),
+    (("--distcheck-engine", "hypothesis", "--distcheck-max-depth", "3"),
+     "--distcheck-engine hypothesis cannot honour --distcheck-max-depth"),
 ])
 def test_bad_input_is_one_line_not_a_traceback(pytester: pytest.Pytester, project: Path,
                                                args: tuple[str, ...], message: str) -> None:
