@@ -8,6 +8,8 @@ not leak into this session.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,25 @@ def test_each_model_is_explored_once(pytester: pytest.Pytester, project: Path,
     monkeypatch.setattr(checker, "check_model", counting)
     inner(pytester, "-q").assert_outcomes(passed=len(ITEMS))
     assert sorted(explored) == sorted(userproject.EXPECTED)
+
+
+def test_loading_the_plugin_imports_no_engine() -> None:
+    # pytest imports the plugin in every session of every project that has distcheck
+    # installed, configured or not
+    heavy = ("hypothesis", "z3", "networkx", "rich", "distcheck.engines", "distcheck.outputs")
+    code = ("import sys, distcheck.pytest_plugin; "
+            f"print(sorted({{m.split('.')[0] if not m.startswith('distcheck') else m "
+            f"for m in sys.modules if m.startswith({heavy!r})}}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_this_repository_collects_the_whole_bundled_catalogue() -> None:
+    """Dogfood: the default run's plugin items are every bundled model, each once."""
+    from distcheck.cli.commands import instantiate_all
+    from distcheck.contract import catalog
+
+    config = catalog.project_config(Path(__file__).resolve().parents[1])
+    assert config is not None and config.models == ("distcheck.models",)
+    ids = [m.id for m in instantiate_all([], [], config=config)]
+    assert ids == list(catalog.bundled_models())
