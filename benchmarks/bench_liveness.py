@@ -35,11 +35,11 @@ CASES = [
 
 def measure(case: str, kind: str) -> dict[str, Any]:
     """Check one side of ``case`` in this process and return its figures."""
-    from distcheck.contract import registry
+    from distcheck.contract import catalog
     from distcheck.engines.checker import Options, check_model
 
     model_id, _, raw = case.partition(":")
-    cls = registry.get(model_id)
+    cls = catalog.get(model_id)
     params = dict(kv.split("=", 1) for kv in raw.split(",") if kv)
     model = cls(**{k: cls.params()[k].parse(v) for k, v in params.items()})
     names = [p.name for p in model.properties if (p.kind == "liveness") == (kind == "liveness")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import one_line, run
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.model import Model, action, invariant
 
 EAGER = "transactions.twophase.eager_commit"
@@ -32,9 +32,9 @@ def json_results(out: str) -> list[dict]:
 def test_check_without_models_checks_every_registered_model(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the registry narrowed to this family keeps the test fast; the slow test runs all
-    every = registry.all_models()
-    monkeypatch.setattr(registry, "all_models", lambda: {m: every[m] for m in TRANSACTIONS})
+    # the catalogue narrowed to this family keeps the test fast; the slow test runs all
+    every = catalog.bundled_models()
+    monkeypatch.setattr(catalog, "bundled_models", lambda: {m: every[m] for m in TRANSACTIONS})
     code, out, err = run(capsys, "check", "--json", "--save-traces", str(tmp_path / "t"))
     assert code == 0, err
     assert {r["model"] for r in json_results(out)} == TRANSACTIONS
@@ -45,7 +45,7 @@ def test_check_without_models_checks_every_registered_model(
 def test_check_every_bundled_model_exits_0(capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "check", "--json", "--save-traces", str(tmp_path / "t"))
     assert code == 0, err
-    assert {r["model"] for r in json_results(out)} == set(registry.all_models())
+    assert {r["model"] for r in json_results(out)} == set(catalog.bundled_models())
     assert (tmp_path / "t" / f"{EAGER}.consistent.json").exists()
 
 
@@ -67,7 +67,7 @@ def test_prefix_selects_the_family(capsys) -> None:
     code, out, _ = run(capsys, "check", "transactions", "--json")
     assert code == 0
     selected = {r["model"] for r in json_results(out)}
-    family = {mid for mid in registry.all_models() if mid.startswith("transactions.")}
+    family = {mid for mid in catalog.bundled_models() if mid.startswith("transactions.")}
     assert TRANSACTIONS <= selected
     assert selected == family
 
@@ -197,8 +197,8 @@ class Exploding(Model):
 
 
 def test_model_that_raises_exits_2_with_model_action_and_state(capsys, monkeypatch) -> None:
-    models = {**registry.all_models(), Exploding.id: Exploding}
-    monkeypatch.setattr(registry, "all_models", lambda: models)
+    models = {**catalog.bundled_models(), Exploding.id: Exploding}
+    monkeypatch.setattr(catalog, "bundled_models", lambda: models)
     code, _, err = run(capsys, "check", Exploding.id)
     assert code == 2
     line = one_line(err)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from distcheck.cli import main
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.declarations import Query, proof
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import Model, Property, Step, action, invariant
@@ -139,7 +139,7 @@ def test_only_deadlock_is_checked_when_only_it_is_named() -> None:
 
 
 def test_deadlock_trace_minimises_as_a_property() -> None:
-    model = registry.get("transactions.tcommit")()
+    model = catalog.get("transactions.tcommit")()
     [r] = check_model(model, Options(check_deadlock=True), only=["deadlock"])
     assert replay(r.trace).reproduced
     assert Target.of(model, "deadlock").kind == "deadlock"
@@ -193,7 +193,7 @@ class ProofRemoved(Proved):
 
 
 def test_prove_lists_only_models_that_still_declare_a_proof(monkeypatch) -> None:
-    monkeypatch.setattr(registry, "all_models",
+    monkeypatch.setattr(catalog, "bundled_models",
                         lambda: {Proved.id: Proved, ProofRemoved.id: ProofRemoved})
     assert isinstance(vars(Proved)["trivial"], Property)
     with pytest.raises(BadInput) as error:

@@ -9,9 +9,9 @@ import toymodels
 from toymodels import Combo
 
 from distcheck.cli import main
+from distcheck.contract.catalog import get
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import Model, Param, action, invariant, sometimes
-from distcheck.contract.registry import get
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
 from distcheck.engines import bfs, hypothesis_bridge
 from distcheck.engines.checker import Options, check_model

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from distcheck.cli import main
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import BadInput
 from distcheck.engines.checker import Options, check_model
 from distcheck.models.ids import uuid
@@ -26,7 +26,7 @@ from distcheck.traces import tracefile
 from distcheck.traces.replay import replay
 
 ROOT = Path(__file__).resolve().parent.parent
-ID_MODELS = [mid for mid in registry.all_models() if mid.startswith("ids.")]
+ID_MODELS = [mid for mid in catalog.bundled_models() if mid.startswith("ids.")]
 TRACES = sorted((ROOT / "counterexamples" / "ids").glob("*.json"))
 
 #: the ledger's verdict for each (model, claimed property), written out here so a
@@ -68,13 +68,13 @@ LEDGER = {
 def results() -> dict[tuple[str, str], object]:
     found = {}
     for mid in ID_MODELS:
-        for r in check_model(registry.get(mid)(), Options()):
+        for r in check_model(catalog.get(mid)(), Options()):
             found[(r.model, r.property)] = r
     return found
 
 
 def test_every_claim_of_the_ledger_is_covered() -> None:
-    claims = {c for mid in ID_MODELS for c in registry.get(mid).claims}
+    claims = {c for mid in ID_MODELS for c in catalog.get(mid).claims}
     assert {"ID-1", "ID-1b", "ID-2", "ID-3", "ID-3b", "ID-4", "ID-5", "ID-6", "ID-6b", "ID-6c",
             "ID-6d", "ID-6e", "ID-7"} <= claims
 
@@ -140,7 +140,7 @@ def test_horizon_past_the_timestamp_field_is_bad_input(capsys) -> None:
 
 
 def test_design_choices_are_fixed_by_the_variant_not_by_a_parameter(capsys) -> None:
-    variants = [registry.get(mid) for mid in ID_MODELS]
+    variants = [catalog.get(mid) for mid in ID_MODELS]
     with_choices = [cls for cls in variants if issubclass(cls, VariantModel) and cls.design_choices]
     assert {cls.id for cls in with_choices} >= {
         "ids.redis_incr", "ids.redis_incr.aof", "ids.replica_read.primary", "ids.segment",

@@ -356,7 +356,7 @@ def _trace(model: Model, name: str, tmp_path: Any) -> Trace:
 def test_cycle_and_dead_end_lassos_replay(tmp_path: Any) -> None:
     cycle = _trace(CoordinatorCrash(), "all_decide", tmp_path)
     assert replay(cycle).reproduced, replay(cycle).problem
-    # a dead end: a model registered under its id is needed for replay, so use the registry's
+    # a dead end: a model registered under its id is needed for replay, so use the catalogue's
     lock = _trace(SetNxNoTtl(), "eventually_free", tmp_path)
     assert replay(lock).reproduced
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from distcheck.cli import main
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.outputs import pages as familypage
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRACES = ROOT / "counterexamples" / "locks"
 #: models of this family written by other issues (faults, liveness)
 ELSEWHERE = ("locks.redis_set_nx_px", "locks.setnx_no_ttl")
-MINE = sorted(m for m in registry.all_models()
+MINE = sorted(m for m in catalog.bundled_models()
               if m.startswith("locks.") and not m.startswith(ELSEWHERE))
 
 #: (claim, model, property) -> the verdict CLAIMS.md expects for it
@@ -51,7 +51,7 @@ LEDGER = {
 
 @cache
 def results(model_id: str) -> dict[str, Result]:
-    return {r.property: r for r in check_model(registry.get(model_id)(), Options())}
+    return {r.property: r for r in check_model(catalog.get(model_id)(), Options())}
 
 
 def test_the_family_has_the_expected_models() -> None:
@@ -86,7 +86,7 @@ CLAIM_VERDICT = {
 FIXES = ("locks.failover.wait_replica",)
 
 
-@pytest.mark.parametrize("model_id", sorted(m for m in registry.all_models()
+@pytest.mark.parametrize("model_id", sorted(m for m in catalog.bundled_models()
                                              if m.startswith("locks.") and m not in FIXES))
 def test_no_safety_verdict_contradicts_its_claim(model_id: str) -> None:
     # A mutual exclusion or fencing verdict tagged with a claim must be the claim's verdict.
@@ -100,7 +100,7 @@ def test_no_safety_verdict_contradicts_its_claim(model_id: str) -> None:
 
 @pytest.mark.parametrize("model_id", MINE)
 def test_docstrings_name_the_claims(model_id: str) -> None:
-    cls = registry.get(model_id)
+    cls = catalog.get(model_id)
     doc = cls.__doc__ or ""
     assert "Claims:" in doc
     for claim in cls.claims:
@@ -132,7 +132,7 @@ def test_counterexamples_read_as_a_story() -> None:
 
 
 def verdict(model_id: str, prop: str, **params: object) -> str:
-    model = registry.get(model_id)(**params)
+    model = catalog.get(model_id)(**params)
     [r] = check_model(model, Options(), only=[prop])
     return r.verdict
 
@@ -158,14 +158,14 @@ def test_zookeeper_frees_a_crashed_holders_lock_but_a_db_row_does_not() -> None:
 # --------------------------------------------------------------------------- not by construction
 
 
-class ZooKeeperFallingTokens(registry.get("locks.zookeeper.session_expiry.fenced")):
+class ZooKeeperFallingTokens(catalog.get("locks.zookeeper.session_expiry.fenced")):
     """Fenced, but the token falls as the sequence number rises (a broken token source)."""
 
     def fencing_token(self, seq: int) -> int:
         return -seq
 
 
-class RedlockFallingTokens(registry.get("locks.redlock.fenced")):
+class RedlockFallingTokens(catalog.get("locks.redlock.fenced")):
     """Fenced, but each grant's token is lower than the one before."""
 
     def fencing_token(self, grant: int) -> int:
@@ -186,7 +186,7 @@ def test_fencing_with_falling_tokens_lets_a_stale_write_through(broken: type) ->
 
 
 def test_watchdog_verdicts_come_from_renew() -> None:
-    class NoRenewal(registry.get("locks.watchdog")):
+    class NoRenewal(catalog.get("locks.watchdog")):
         renew = None
 
     for prop in ("mutual_exclusion", "lease_kept"):
@@ -206,9 +206,9 @@ def test_reentrant_lock_holds_at_depth_3() -> None:
 
 
 def test_family_page_lists_every_lk_claim_and_takeaway() -> None:
-    sections = [familypage.Section(registry.get(m)(), list(results(m).values())) for m in MINE]
+    sections = [familypage.Section(catalog.get(m)(), list(results(m).values())) for m in MINE]
     page = familypage.render("locks", sections, page_dir=ROOT / "models" / "locks")
-    for claim in sorted({c for _, mid, _ in LEDGER for c in registry.get(mid).claims}):
+    for claim in sorted({c for _, mid, _ in LEDGER for c in catalog.get(mid).claims}):
         assert f"| {claim}" in page or f", {claim}" in page, claim
     for m in MINE:
         assert f"### `{m}`" in page
@@ -234,7 +234,7 @@ def test_report_rejects_an_unknown_family(capsys: pytest.CaptureFixture[str]) ->
 def test_family_page_names_bounds_of_every_kind() -> None:
     from distcheck.contract.verdict import Stats
 
-    model = registry.get("locks.reentrant")()
+    model = catalog.get("locks.reentrant")()
 
     def result(kind: str, verdict: str, stats: Stats, engine: str = "bfs") -> Result:
         return Result(model.id, model.param_values(), f"p_{kind}", kind, verdict, verdict,

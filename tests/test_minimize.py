@@ -9,9 +9,9 @@ import pytest
 from toymodels import ComboLock
 
 from distcheck.cli import main
+from distcheck.contract.catalog import get
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Model, Param, action, fault, invariant
-from distcheck.contract.registry import get
 from distcheck.engines import bfs
 from distcheck.engines.shrink import Target, execute, minimize_run
 from distcheck.traces import tracefile

@@ -13,7 +13,7 @@ import pytest
 from cli_helpers import one_line, run
 
 from distcheck.cli import commands as cli
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.declarations import eventually, measured, proof
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Model, Param, action, invariant
@@ -37,8 +37,8 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def register(monkeypatch: pytest.MonkeyPatch, *classes: type[Model]) -> None:
-    models = {**registry.all_models(), **{c.id: c for c in classes}}
-    monkeypatch.setattr(registry, "all_models", lambda: models)
+    models = {**catalog.bundled_models(), **{c.id: c for c in classes}}
+    monkeypatch.setattr(catalog, "bundled_models", lambda: models)
 
 
 def files_under(path: Path) -> list[Path]:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from distcheck.cli import main
+from distcheck.contract.catalog import get
 from distcheck.contract.model import Model, Param, action, invariant, sometimes
-from distcheck.contract.registry import get
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
 from distcheck.engines import bfs
 from distcheck.engines.checker import Options, check_model

@@ -1,5 +1,12 @@
 """The ``distcheck`` command line.
 
+Commands that act on models take SPECs: a model id or id prefix, a Python
+file, a folder of model files, or an importable module (see
+:mod:`distcheck.contract.catalog`).  With none, they act on the project's
+models (``[tool.distcheck] models`` in pyproject.toml, and the
+``distcheck.models`` entry points), or on the bundled catalogue when the
+project configures none.
+
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
 differs (or a trace is stale), 2 bad input, with one line on stderr.
 """
@@ -12,12 +19,21 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from distcheck.contract.errors import BadInput, cannot
 
+if TYPE_CHECKING:
+    from distcheck.contract.catalog import ProjectConfig
+    from distcheck.contract.model import Model
+
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_TRACE_DIR = "traces"
+BOUNDS = ("max_states", "max_depth", "max_seconds")
+SPEC_HELP = ("model ids or id prefixes, Python files, folders of model files, or importable "
+             "modules; default: the project's models ([tool.distcheck] in pyproject.toml), "
+             "else every bundled model")
+BUNDLED_HELP = "also act on the bundled catalogue when the project configures its own models"
 
 #: safety engine -> the bound options it honours.  The names are those of
 #: distcheck.engines.checker.SAFETY_ENGINES (a test keeps them equal), written out here
@@ -98,14 +114,19 @@ def _writable_file(path: str, option: str) -> Path:
     return target
 
 
-def _check_bounds(args: argparse.Namespace) -> None:
-    """BadInput when the chosen engine would silently ignore a bound the user gave."""
-    honoured = ENGINE_BOUNDS[args.engine]
-    for bound in ("max_states", "max_depth", "max_seconds"):
+def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: str = "") -> None:
+    """BadInput when the engine would silently ignore a bound given on the command line.
+
+    ``engine`` is the one a model runs with when not ``--engine``; ``pinned``
+    says where it was set.
+    """
+    engine = args.engine or engine or "bfs"
+    honoured = ENGINE_BOUNDS[engine]
+    for bound in BOUNDS:
         if getattr(args, bound) is not None and bound not in honoured:
             option = "--" + bound.replace("_", "-")
             raise BadInput(
-                f"--engine {args.engine} cannot honour {option}; it honours "
+                f"--engine {engine}{pinned} cannot honour {option}; it honours "
                 f"{', '.join('--' + b.replace('_', '-') for b in honoured)} and is bounded by "
                 "--runs and --steps (or use --engine bfs)"
             )
@@ -115,17 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="distcheck", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    sub.add_parser("list", help="list the bundled models, their claims and parameters")
+    lst = sub.add_parser("list", help="list your models and the bundled ones: claims, "
+                         "parameters, properties")
+    lst.add_argument("models", nargs="*", metavar="SPEC",
+                     help="list only these (default: your models, then the bundled catalogue)")
+    lst.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
 
     chk = sub.add_parser("check", help="check models and print the verdict table")
-    chk.add_argument("models", nargs="*", metavar="MODEL",
-                     help="model ids or id prefixes (a family); all models when omitted")
+    chk.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
+    chk.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
     chk.add_argument("--param", "-p", action="append", type=_param, default=[],
                      metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     chk.add_argument("--property", action="append", default=None, metavar="NAME",
                      help="check only this property (repeatable)")
-    chk.add_argument("--engine", default="bfs", choices=list(ENGINE_BOUNDS),
-                     help="engine for safety properties (default: bfs)")
+    chk.add_argument("--engine", default=None, choices=list(ENGINE_BOUNDS),
+                     help="engine for safety properties (default: the model's pinned engine, "
+                     "else bfs)")
     chk.add_argument("--max-states", type=_count, metavar="N",
                      help="stop after N distinct states (bfs, simulate, liveness); the verdict "
                      "is then inconclusive unless a violation was found")
@@ -160,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     mini.add_argument("--json", action="store_true", help="print the figures as JSON")
     prv = sub.add_parser("prove", help="prove a model's Z3 properties for all values "
                          "(exit 0 every verdict as expected, 1 one differs)")
-    prv.add_argument("models", nargs="+", metavar="MODEL", help="model ids or id prefixes")
+    prv.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
+    prv.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
     prv.add_argument("--param", "-p", action="append", type=_param, default=[],
                      metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     prv.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
@@ -170,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where refutations are written as one-step traces (default: ./traces)")
     gra = sub.add_parser("graph", help="export a model's reachable state graph (DOT, GraphML, "
                          "JSON); small DOT graphs are also drawn as SVG when graphviz is installed")
-    gra.add_argument("model", metavar="MODEL", help="one model id")
+    gra.add_argument("model", metavar="SPEC",
+                     help="one model: its id, or a file or module that defines only it")
     gra.add_argument("--param", "-p", action="append", type=_param, default=[],
                      metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     gra.add_argument("--format", choices=["dot", "graphml", "json"], default=None,
@@ -180,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refuse graphs larger than this (default: 5000)")
     fam = sub.add_parser("report", help="check a family's models and write its Markdown page "
                          "(exit 0 all as expected, 1 a verdict differs)")
-    fam.add_argument("family", metavar="FAMILY", help="a family (model id prefix), e.g. locks")
+    fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
+                     "or your models: a file, folder or module")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     return parser
 
@@ -215,34 +244,62 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from rich.table import Table
+    import shutil
 
-    from distcheck.contract import registry
-    from distcheck.outputs.tables import console
+    from distcheck.contract import catalog
 
-    table = Table(title="bundled models", header_style="bold")
-    for col in ("model", "claims", "parameters", "properties"):
-        table.add_column(col, overflow="fold")
-    for mid, cls in registry.all_models().items():
-        params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items())
-        model = cls()
-        props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
-        table.add_row(mid, ",".join(cls.claims), params, props)
-    console().print(table)
+    config = catalog.project_config()
+    if args.models:
+        classes = catalog.select(args.models, bundled=args.bundled, config=config)
+    else:
+        mine = catalog.user_models(config)
+        classes = [*mine.values(),
+                   *(c for mid, c in catalog.bundled_models().items() if mine.get(mid) is not c)]
+    width = max(40, shutil.get_terminal_size((80, 24)).columns)
+    yours = [c for c in classes if not catalog.is_bundled(c)]
+    bundled = [c for c in classes if catalog.is_bundled(c)]
+    blocks: list[str] = []
+    if yours:
+        where = f" ({catalog.show(config.pyproject)})" if config is not None else ""
+        blocks.append(f"your models{where}: {len(yours)}\n")
+        blocks += [_model_block(c, width, catalog) for c in yours]
+    if bundled:
+        blocks.append(f"bundled models: {len(bundled)}\n")
+        blocks += [_model_block(c, width, catalog) for c in bundled]
+    print("\n".join(blocks), end="")
     return EXIT_OK
+
+
+def _model_block(cls: type[Model], width: int, catalog: Any) -> str:
+    """One model as a few lines that fit ``width`` columns (a table of 8 columns does not)."""
+    import textwrap
+
+    model = cls()
+    head = cls.id + ("  (bundled)" if catalog.is_bundled(cls) else f"  {catalog.location(cls)}")
+    if cls.claims:
+        head += f"  claims {', '.join(cls.claims)}"
+    params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items()) or "none"
+    props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
+    lines = [textwrap.fill(head, width, subsequent_indent="    ")]
+    for label, text in (("parameters", params), ("properties", props)):
+        lines.append(textwrap.fill(f"{label}: {text}", width, initial_indent="    ",
+                                   subsequent_indent="        ", break_on_hyphens=False))
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- check
 
 
-def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list[Any]:
-    """Build every selected model with the --param values that apply to it.
+def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
+                    bundled: bool = False, config: ProjectConfig | None = None) -> list[Any]:
+    """Build every selected model with its pinned parameters and the --param values
+    that apply to it (a --param wins over a pinned value).
 
     All validation happens here, before anything runs or is written.
     """
-    from distcheck.contract import registry
+    from distcheck.contract import catalog
 
-    classes = registry.select(names)
+    classes = catalog.select(names, bundled=bundled, config=config)
     for name, _ in raw_params:
         if not any(name in cls.params() for cls in classes):
             if len(classes) == 1:
@@ -251,9 +308,68 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list
     models = []
     for cls in classes:
         declared = cls.params()
-        values = {n: declared[n].parse(v) for n, v in raw_params if n in declared}
+        values = _pinned_params(cls, config, {n for n, _ in raw_params})
+        values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
         models.append(cls(**values))
     return models
+
+
+def _pinned_params(cls: type[Model], config: ProjectConfig | None, given: set[str]) -> dict[str, Any]:
+    """The parameters pyproject.toml pins for ``cls``, validated; those given on the
+    command line are left out (they win)."""
+    from distcheck.contract import catalog
+
+    pinned = catalog.settings_for(cls.id, config).params
+    declared = cls.params()
+    values: dict[str, Any] = {}
+    for name, value in pinned.items():
+        if name in given:
+            continue
+        assert config is not None  # only a project pins parameters
+        try:
+            if name not in declared:
+                raise cls.unknown_parameter(name)
+            param = declared[name]
+            values[name] = param.parse(value) if isinstance(value, str) else param.validate(value)
+        except BadInput as exc:
+            raise BadInput(f"{config.where(cls.id)} params: {exc}") from None
+    return values
+
+
+def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | None,
+             progress: Any) -> Any:
+    """The engine, bounds and budget one model is checked with: the command line's
+    values, else those pinned for the model in pyproject.toml, else the defaults."""
+    from distcheck.contract import catalog
+    from distcheck.engines.bfs import Bounds
+    from distcheck.engines.checker import Options
+
+    pinned = catalog.settings_for(model_id, config)
+    engine = args.engine or pinned.engine or "bfs"
+    where = f" (pinned in {config.where(model_id)})" if config is not None else ""
+    _check_bounds(args, pinned.engine, where if args.engine is None and pinned.engine else "")
+    honoured = ENGINE_BOUNDS[engine]
+    bounds: dict[str, Any] = {}
+    for bound in BOUNDS:
+        given, kept = getattr(args, bound), getattr(pinned, bound)
+        if given is not None:
+            bounds[bound] = given
+        elif kept is not None and bound in honoured:
+            bounds[bound] = kept
+        elif kept is not None and args.engine is None:
+            assert config is not None
+            raise BadInput(f"{config.where(model_id)} pins {bound} = {kept}, which engine "
+                           f"{engine} cannot honour; it honours {', '.join(honoured)}")
+        # else: --engine chose an engine that has no use for this pinned bound
+    return Options(
+        engine=engine,
+        bounds=Bounds(bounds.get("max_states"), bounds.get("max_depth"), bounds.get("max_seconds")),
+        seed=args.seed,
+        runs=args.runs,
+        steps=args.steps,
+        check_deadlock=args.deadlock,
+        progress=progress,
+    )
 
 
 def _progress_printer() -> Any:
@@ -272,37 +388,31 @@ def _progress_printer() -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from distcheck.engines.bfs import Bounds
-    from distcheck.engines.checker import Options, check_model, checked_properties, no_such_property
+    from distcheck.contract import catalog
+    from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
     from distcheck.traces import tracefile
 
-    _check_bounds(args)
+    if args.engine is not None:
+        _check_bounds(args)  # before anything is loaded
     # the output paths are checked before the (possibly long) check, not after it;
     # the default directory only when a trace is written (a read-only checkout may pass)
     save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
                 else Path(DEFAULT_TRACE_DIR))
     if args.junit:
         _writable_file(args.junit, "--junit")
-    models = instantiate_all(args.models, args.param)
+    config = catalog.project_config()
+    models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
     progress = _progress_printer()
-    options = Options(
-        engine=args.engine,
-        bounds=Bounds(args.max_states, args.max_depth, args.max_seconds),
-        seed=args.seed,
-        runs=args.runs,
-        steps=args.steps,
-        check_deadlock=args.deadlock,
-        progress=progress,
-    )
-    checked = [[p.name for p in checked_properties(m, options)] for m in models]
+    options = [_options(m.id, args, config, progress) for m in models]
+    checked = [[p.name for p in checked_properties(m, o)] for m, o in zip(models, options, strict=True)]
     for name in args.property or ():
         if not any(name in names for names in checked):
             if len(models) == 1:
                 raise no_such_property(name, models[0].id, checked[0])
             raise no_such_property(name, None)
     results = []
-    for model, names in zip(models, checked, strict=True):
+    for model, opts, names in zip(models, options, checked, strict=True):
         only = None
         if args.property:
             only = [n for n in args.property if n in names]
@@ -310,12 +420,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
         if progress is not None:
             sys.stderr.write(f"\r\033[K  checking {model.id} ...")
-        results += check_model(model, options, only)
+        results += check_model(model, opts, only)
         if progress is not None:
             sys.stderr.write("\r\033[K")
     for r in results:
         if r.trace is not None:
-            r.trace_file = str(tracefile.save(r.trace, save_dir / tracefile.file_name(r.model, r.property)))
+            path = save_dir / tracefile.file_name(r.model, r.property)
+            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
     if args.junit:
         from distcheck.outputs.junit import write_junit
 
@@ -406,17 +517,20 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> i
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
     from distcheck.engines.z3prove import prove_models
     from distcheck.outputs.tables import print_proofs, results_json
     from distcheck.traces import tracefile
 
     save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
                 else Path(DEFAULT_TRACE_DIR))
-    results = prove_models(instantiate_all(args.models, args.param), args.timeout)
+    config = catalog.project_config()
+    models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    results = prove_models(models, args.timeout)
     for r in results:
         if r.trace is not None:
             path = save_dir / tracefile.file_name(r.model, r.property)
-            r.trace_file = str(tracefile.save(r.trace, path))
+            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
     if args.json:
         print(results_json(results))
     else:
@@ -428,12 +542,14 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
     from distcheck.outputs.graphs import run_cli
 
-    models = instantiate_all([args.model], args.param)
+    models = instantiate_all([args.model], args.param, config=catalog.project_config())
     if len(models) != 1:
         raise BadInput(f"{args.model!r} names {len(models)} models; 'distcheck graph' takes one "
-                       "model id (see 'distcheck list')")
+                       f"model: give its id ({', '.join(m.id for m in models[:3])}"
+                       f"{', ...' if len(models) > 3 else ''})")
     if args.output:
         _writable_file(args.output, "--output")
     return run_cli(models[0], args.format, args.output, args.max_states)

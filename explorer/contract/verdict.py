@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from distcheck.contract.catalog import source_of
 from distcheck.contract.model import Model, Step
 from distcheck.contract.state import to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
 
+#: version 2 added ``source`` (where the model came from); version 1 files still load
 TRACE_FORMAT = "distcheck-trace"
-TRACE_VERSION = 1
+TRACE_VERSION = 2
+#: the document ``check --json`` and ``prove --json`` print
+RESULTS_FORMAT = "distcheck-results"
+RESULTS_VERSION = 1
 
 
 def first_line(text: str) -> str:
@@ -95,15 +100,21 @@ class Trace:
     steps: list[TraceStep] = field(default_factory=list)
     seed: int | None = None
     loop_start: int | None = None
+    #: where the model came from (``catalog.source_of``); None in version 1 files
+    source: dict[str, str] | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "model": self.model,
+        }
+        if self.source is not None:
+            out["source"] = dict(self.source)
+        return out | {
             "params": self.params,
             "property": self.property,
             "kind": self.kind,
@@ -146,6 +157,7 @@ def build_trace(
         ],
         seed=seed,
         loop_start=loop_start,
+        source=source_of(type(model)),
     )
 
 

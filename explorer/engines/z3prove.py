@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from distcheck.contract.catalog import source_of
 from distcheck.contract.declarations import PROOF, Query
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import BoundProperty, Model, Property, property_value
@@ -130,6 +131,7 @@ def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -
         model=model.id, params=to_json(params), property=prop.name, kind=KIND, engine=ENGINE,
         message=message, initial={"proof": prop.name, "params": to_json(params)},
         steps=[TraceStep(COUNTEREXAMPLE_STEP, dict(values), shown)],
+        source=source_of(type(model)),
     )
     return result(VIOLATED, message, trace)
 
@@ -220,9 +222,9 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
         for p in proof_properties(model):
             results.append(prove(model, p, timeout) if p.kind == KIND else measure(model, p))
     if not results:
-        from distcheck.contract import registry
+        from distcheck.contract import catalog
 
-        with_proofs = [mid for mid, cls in registry.all_models().items()
+        with_proofs = [mid for mid, cls in catalog.bundled_models().items()
                        if any(p.kind in (KIND, MEASURE) for p in cls._declared(Property).values())]
         raise BadInput(
             "the selected model declares no proofs or measured figures; models that do: "

@@ -14,7 +14,15 @@ from rich.table import Table
 from rich.text import Text
 
 from distcheck.contract.state import compact, describe_change, diff
-from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace
+from distcheck.contract.verdict import (
+    HOLDS,
+    INCONCLUSIVE,
+    RESULTS_FORMAT,
+    RESULTS_VERSION,
+    VIOLATED,
+    Result,
+    Trace,
+)
 from distcheck.engines.z3prove import KIND as PROOF
 from distcheck.traces.replay import Replay
 
@@ -77,7 +85,9 @@ def print_results(results: list[Result], file: IO[str] | None = None) -> None:
 
 
 def results_json(results: list[Result]) -> str:
-    return json.dumps({"results": [r.to_json() for r in results]}, indent=2)
+    """The ``--json`` document: a format name and version, then one entry per result."""
+    return json.dumps({"format": RESULTS_FORMAT, "version": RESULTS_VERSION,
+                       "results": [r.to_json() for r in results]}, indent=2)
 
 
 def step_table(trace: Trace, replayed: Replay | None = None) -> Table:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import (
     DEADLOCK,
@@ -75,8 +75,12 @@ class Replay:
 
 
 def instantiate(trace: Trace) -> Model:
-    """The model a trace names, with the trace's parameters (BadInput if impossible)."""
-    cls = registry.get(trace.model)
+    """The model a trace names, with the trace's parameters (BadInput if impossible).
+
+    The model is looked up where the trace says it came from first, so a
+    user's trace replays from the user's project without naming the file.
+    """
+    cls = catalog.get(trace.model, trace.source)
     known = cls.params()
     unknown = [k for k in trace.params if k not in known]
     if unknown:

@@ -1,4 +1,9 @@
-"""Reading and writing trace files (JSON), with one-line errors for bad ones."""
+"""Reading and writing trace files (JSON), with one-line errors for bad ones.
+
+Version 2 records where the model came from (``source``: its module and, for a
+user's model, its file relative to the project root).  Version 1 files, which
+name the model by id only, still load and replay.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from distcheck.contract import catalog
 from distcheck.contract.errors import BadInput, cannot
 from distcheck.contract.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
 
 
-def save(trace: Trace, path: str | Path) -> Path:
-    """Write ``trace`` as indented JSON, atomically (a reader never sees half a file)."""
+def save(trace: Trace, path: str | Path, root: Path | None = None) -> Path:
+    """Write ``trace`` as indented JSON, atomically (a reader never sees half a file).
+
+    The model's file is written relative to ``root`` (default: the project
+    root around the current directory) when it lies inside it, so a trace
+    committed to a repository replays in every clone of it.
+    """
     path = Path(path)
-    text = json.dumps(trace.to_json(), indent=2, sort_keys=False) + "\n"
+    data = trace.to_json()
+    if "file" in data.get("source", {}):
+        root = (root or catalog.project_root(catalog.project_config())).resolve()
+        file = Path(data["source"]["file"])
+        if file.is_absolute() and file.resolve().is_relative_to(root):
+            data["source"]["file"] = file.resolve().relative_to(root).as_posix()
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +71,25 @@ def load(path: str | Path) -> Trace:
             f"{path}: {what} trace file (invalid JSON at line {exc.lineno}, column {exc.colno}); "
             "regenerate it with 'distcheck check --save-traces DIR'"
         ) from None
-    return from_json(data, str(path))
+    trace = from_json(data, str(path))
+    if trace.source is not None and "file" in trace.source:
+        trace.source["file"] = _locate(trace.source["file"], path)
+    return trace
+
+
+def _locate(file: str, trace_path: Path) -> str:
+    """A trace's relative model file made absolute: from the current project's root,
+    else from the nearest folder above the trace that has it (the trace's own
+    project, wherever it is run from).  Unchanged when neither has it.
+    """
+    if Path(file).is_absolute():
+        return file
+    here = trace_path.resolve().parent
+    folders = [catalog.project_root(catalog.project_config()), here, *here.parents]
+    for folder in folders:
+        if (folder / file).is_file():
+            return str((folder / file).resolve())
+    return file
 
 
 def from_json(data: Any, where: str = "trace") -> Trace:
@@ -83,6 +118,12 @@ def from_json(data: Any, where: str = "trace") -> Trace:
     if loop_start is not None and not (isinstance(loop_start, int) and 0 <= loop_start <= len(steps)):
         raise BadInput(f"{where}: loop_start {loop_start!r} is not a step index of this trace")
     seed = data.get("seed")
+    source = data.get("source")  # absent in version 1
+    if source is not None and not (
+        isinstance(source, dict) and isinstance(source.get("module"), str)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in source.items())
+    ):
+        raise BadInput(f"{where}: trace field 'source' must map module (and file) to strings")
     return Trace(
         model=data["model"],
         params=data["params"],
@@ -94,6 +135,7 @@ def from_json(data: Any, where: str = "trace") -> Trace:
         steps=steps,
         seed=seed if isinstance(seed, int) else None,
         loop_start=loop_start,
+        source=dict(source) if source is not None else None,
     )
 
 
