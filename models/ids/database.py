@@ -119,7 +119,7 @@ class NeverRestarted(AutoIncrement):
     """The database crashes and does not come back: no more IDs, ever.  Claims: ID-2."""
 
     id = "ids.autoincrement.down"
-    faults = Faults(crash=1, restart=0, tick=True)  # crash-stop: no restart, ever
+    defaults = {"restarts": 0}  # crash-stop: no restart, ever
     expected = {"eventually_answered": "violated"}
 
 

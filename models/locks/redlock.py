@@ -272,8 +272,7 @@ class DelayedRestartClockDrift(DelayedRestart):
 
     id = "locks.redlock.delayed_restart.clock_drift"
     claims = ("LK-10",)
-    drift = Param(1, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
-    crashes = Param(0, at_least=0, doc="store crashes allowed per behaviour")
+    defaults = {"drift": 1, "crashes": 0}
     expected = {"mutual_exclusion": "violated", "no_stale_write": "violated"}
 
 

@@ -167,7 +167,6 @@ class WatchdogProcessPause(Watchdog):
     """
 
     id = "locks.watchdog.process_pause"
-    pauses = Param(1, at_least=0, doc="whole-process pauses allowed per behaviour")
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"pauses": 1, "crashes": 0}
     expected = {"mutual_exclusion": "violated", "lease_kept": "violated"}
     eventually_free = None  # no crashes here: see locks.watchdog

@@ -254,9 +254,7 @@ class SessionExpiry(ZooKeeperLock):
 
     id = "locks.zookeeper.session_expiry"
     claims = ("LK-2b",)
-    clients = Param(2, at_least=1, at_most=6, doc="number of clients competing for the lock")
-    pauses = Param(1, at_least=0, doc="process pauses (GC) allowed per behaviour")
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"clients": 2, "pauses": 1, "crashes": 0}
 
     mutual_exclusion = locks.mutual_exclusion(
         holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",)
@@ -295,7 +293,7 @@ class WatchLockNode(ZooKeeperLock):
     id = "locks.zookeeper.watch_lock_node"
     claims = ("LK-2c",)
     watch_predecessor = False
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"crashes": 0}
     eventually_free = None  # no crashes here: see locks.zookeeper
     expected = {"wakeups_per_release": "violated"}
     wakeups = locks.wakeups_measure(
