@@ -21,10 +21,18 @@ a class attribute::
             return self.faults.tick(s)                            # None once now == horizon
 
 A kind given an int gets a budget Param (``--param pauses=2``), a kind given
-``True`` is admitted without a budget, ``False`` excludes it.  Admitting a
-fault admits its companion (crash -> restart, pause -> resume, partition ->
-heal) unless the companion is given explicitly (``restart=False`` for
-crash-stop).  ``tick=N`` declares the horizon: Param ``horizon`` with default N.
+``True`` is admitted without a budget, ``False`` excludes it.  A kind given a
+``Param`` gets a budget with that Param's default, upper bound and doc
+(``crash=Param(1, at_most=1, doc="...")`` when a second crash has no meaning
+in the model).  Admitting a fault admits its companion (crash -> restart,
+pause -> resume, partition -> heal) unless the companion is given explicitly
+(``restart=False`` for crash-stop).  ``tick=N`` declares the horizon: Param
+``horizon`` with default N.
+
+The budget Params are listed where the ``faults`` line stands in the class
+body, in the order the keywords are given, so ``distcheck list`` and
+``--json`` show the parameters in the order the author wrote them.  A variant
+changes a budget's default like any other: ``defaults = {"crashes": 0}``.
 
 Models that do not declare ``faults`` are unaffected, and models written in
 the plain convention stay valid.
@@ -65,9 +73,16 @@ def left_field(kind: str) -> str:
 class Budget(Param):
     """A fault budget: how many faults of one kind a behaviour may contain (an int >= 0)."""
 
-    def __init__(self, default: int, kind: str, declaration: Faults) -> None:
+    def __init__(
+        self, default: int, kind: str, declaration: Faults, spec: Param | None = None
+    ) -> None:
         what = "ticks before time stops" if kind == "tick" else f"{kind} faults per behaviour"
-        super().__init__(default, at_least=0, doc=f"at most this many {what}")
+        super().__init__(
+            default,
+            at_least=0,
+            at_most=None if spec is None else spec.at_most,
+            doc=spec.doc if spec is not None and spec.doc else f"at most this many {what}",
+        )
         self.kind = kind
         self.declaration = declaration
 
@@ -84,7 +99,7 @@ class Budget(Param):
 class Faults:
     """The faults a model admits and their default budgets (see the module docstring)."""
 
-    def __init__(self, **admitted: int | bool) -> None:
+    def __init__(self, **admitted: int | bool | Param) -> None:
         unknown = [k for k in admitted if k not in FAULT_KINDS]
         if unknown:
             raise ValueError(
@@ -92,11 +107,19 @@ class Faults:
                 f"{', '.join(FAULT_KINDS)}"
             )
         chosen: dict[str, int | bool] = {}
+        #: kind -> the Param a budget was given as (for its upper bound and doc)
+        self.specs: dict[str, Param] = {}
         for kind, value in admitted.items():
+            if isinstance(value, Param):
+                self.specs[kind] = value
+                value = value.default
             if not isinstance(value, (bool, int)) or (not isinstance(value, bool) and value < 0):
                 raise ValueError(
-                    f"Faults(): {kind}={value!r}; give a budget (an int >= 0), True or False"
+                    f"Faults(): {kind}={value!r}; give a budget (an int >= 0, or a Param "
+                    "with one as its default), True or False"
                 )
+            if kind in self.specs and isinstance(value, bool):
+                raise ValueError(f"Faults(): {kind}: a Param budget needs an int default")
             chosen[kind] = value
         for kind, companion in COMPANION.items():
             if chosen.get(kind) is not False and kind in chosen and companion not in chosen:
@@ -114,12 +137,13 @@ class Faults:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attribute = name
+        after = _names_after(owner, name)
         for kind, default in self.budgets.items():
             pname = BUDGET_PARAM[kind]
             mine = vars(owner).get(pname)
             if isinstance(mine, Param):  # the model declared this budget itself
                 continue
-            budget = Budget(default, kind, self)
+            budget = Budget(default, kind, self, self.specs.get(kind))
             budget.__set_name__(owner, pname)
             setattr(owner, pname, budget)
             self.params[kind] = budget
@@ -127,6 +151,12 @@ class Faults:
         for kind, pname in BUDGET_PARAM.items():
             if kind not in self.budgets and isinstance(getattr(owner, pname, None), Budget):
                 setattr(owner, pname, None)
+        # The budgets were appended to the class; moving what followed the ``faults`` line
+        # behind them puts them in its place, so parameters keep the order of the class body.
+        for later in after:
+            value = vars(owner)[later]
+            delattr(owner, later)
+            setattr(owner, later, value)
 
     def __get__(self, instance: Model | None, owner: type) -> Any:
         if instance is None:
@@ -194,12 +224,24 @@ class BoundFaults:
             return None
         return _replace(s, **{name: remaining - 1})
 
-    def tick(self, s: Any, field: str = "now") -> Any:
-        """``s`` one tick later, or None once ``now`` has reached the horizon."""
+    def tick(self, s: Any, field: str = "now", *, past_horizon: bool = False) -> Any:
+        """``s`` one tick later, or None once ``now`` has reached the horizon.
+
+        ``past_horizon=True`` lets time go on beyond the horizon, for a model
+        whose clock must keep running while something waits for it (a TTL
+        running out), so that a fault near the horizon is not hidden by time
+        stopping.
+        """
         now = getattr(s, field)
-        if now >= self.model.horizon:  # type: ignore[attr-defined]
+        if now >= self.model.horizon and not past_horizon:  # type: ignore[attr-defined]
             return None
         return _replace(s, **{field: now + 1})
+
+
+def _names_after(owner: type, name: str) -> list[str]:
+    """The attributes written after ``name`` in ``owner``'s body (dunders aside: order-free)."""
+    names = list(vars(owner))
+    return [n for n in names[names.index(name) + 1:] if not (n.startswith("__") and n.endswith("__"))]
 
 
 def _replace(s: Any, **changes: Any) -> Any:
