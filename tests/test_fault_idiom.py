@@ -176,3 +176,11 @@ def test_time_goes_past_the_horizon_only_when_asked() -> None:
     assert ticks(s) == []  # at the horizon, with nothing to wait for
     assert ticks(s._replace(crashes_left=0)) == [Clock(3, 0, 0)]  # asked to go on
     assert ticks(Clock(4, 0, 0)) == []
+
+
+def test_spend_makes_the_changes_and_spends_one_fault_or_returns_none() -> None:
+    model = Ordered()
+    s = Clock(now=1, crashes_left=1, pauses_left=0)
+    assert model.faults.spend(s, "crash", now=5) == Clock(now=5, crashes_left=0, pauses_left=0)
+    assert model.faults.spend(s, "pause", now=5) is None
+    assert model.faults.left(s, "crash") == 1 and model.faults.left(s, "pause") == 0

@@ -6,15 +6,21 @@ Params named by the kind's plural, the remaining budget in the state as
 a class attribute::
 
     class SetNxPx(Model):
-        faults = Faults(pause=1, tick=3)   # Params pauses=1 and horizon=3; resume admitted too
+        faults = Faults(pause=1, crash=1, tick=3)   # Params pauses, crashes, horizon
 
         def init(self):
-            yield State(..., now=0, **self.faults.initial())     # pauses_left=self.pauses
+            yield State(..., now=0, **self.faults.initial())     # pauses_left=self.pauses, ...
 
         @fault("pause", client="clients")
         def pause(self, s, client):
             if s.pc[client] == "holding":
-                return self.faults.spend(s._replace(paused=...), "pause")   # None at budget 0
+                return self.faults.spend(s, "pause", paused=...)   # None at budget 0
+
+        @fault("crash", client="clients")
+        def crash(self, s, client):
+            # left() first where a fault's effect is costly to build: at budget 0, build nothing
+            if self.faults.left(s, "crash") and s.pc[client] != "crashed":
+                return self.faults.spend(s, "crash", pc=..., paused=..., watch=...)
 
         @fault("tick")
         def tick(self, s):
@@ -27,7 +33,9 @@ A kind given an int gets a budget Param (``--param pauses=2``), a kind given
 in the model).  Admitting a fault admits its companion (crash -> restart,
 pause -> resume, partition -> heal) unless the companion is given explicitly
 (``restart=False`` for crash-stop).  ``tick=N`` declares the horizon: Param
-``horizon`` with default N.
+``horizon`` with default N; ``self.faults.tick(s, past_horizon=True)`` lets
+time run on beyond it (while a TTL runs out, so that a fault near the
+horizon is not hidden by time stopping).
 
 The budget Params are listed where the ``faults`` line stands in the class
 body, in the order the keywords are given, so ``distcheck list`` and
@@ -65,9 +73,13 @@ BUDGET_PARAM: dict[str, str] = {
 COMPANION: dict[str, str] = {"crash": "restart", "pause": "resume", "partition": "heal"}
 
 
+#: the state field holding the remaining budget of each kind (spent in the search's inner loop)
+LEFT_FIELD: dict[str, str] = {kind: name + "_left" for kind, name in BUDGET_PARAM.items()}
+
+
 def left_field(kind: str) -> str:
     """The state field holding the remaining budget of ``kind`` (``pauses_left``)."""
-    return BUDGET_PARAM[kind] + "_left"
+    return LEFT_FIELD[kind]
 
 
 class Budget(Param):
@@ -214,15 +226,22 @@ class BoundFaults:
         return {left_field(k): getattr(self.model, BUDGET_PARAM[k]) for k in self.budgeted()}
 
     def left(self, s: Any, kind: str) -> int:
-        return getattr(s, left_field(kind))
+        """The remaining budget of ``kind`` in ``s``: a cheap guard before building a costly fault."""
+        return getattr(s, LEFT_FIELD[kind])
 
-    def spend(self, s: Any, kind: str) -> Any:
-        """``s`` with one fault of ``kind`` spent, or None when its budget is used up."""
-        name = left_field(kind)
+    def spend(self, s: Any, kind: str, **changes: Any) -> Any:
+        """``s`` with ``changes`` made and one fault of ``kind`` spent; None at budget 0.
+
+        The budget is checked before any state is built, so passing the
+        fault's effect as ``changes`` (``spend(s, "crash", up=False)``) costs a
+        search nothing in the many states where the budget is already spent.
+        """
+        name = LEFT_FIELD[kind]
         remaining = getattr(s, name)
         if remaining <= 0:
             return None
-        return _replace(s, **{name: remaining - 1})
+        changes[name] = remaining - 1
+        return _replace(s, **changes)
 
     def tick(self, s: Any, field: str = "now", *, past_horizon: bool = False) -> Any:
         """``s`` one tick later, or None once ``now`` has reached the horizon.
@@ -241,7 +260,8 @@ class BoundFaults:
 def _names_after(owner: type, name: str) -> list[str]:
     """The attributes written after ``name`` in ``owner``'s body (dunders aside: order-free)."""
     names = list(vars(owner))
-    return [n for n in names[names.index(name) + 1:] if not (n.startswith("__") and n.endswith("__"))]
+    later = names[names.index(name) + 1:]
+    return [n for n in later if not (n.startswith("__") and n.endswith("__"))]
 
 
 def _replace(s: Any, **changes: Any) -> Any:

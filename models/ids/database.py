@@ -87,12 +87,12 @@ class AutoIncrement(Model):
     @fault("crash")
     def crash(self, s: Db):
         if s.up:
-            return self.faults.spend(s._replace(up=False), "crash")
+            return self.faults.spend(s, "crash", up=False)
 
     @fault("restart")
     def restart(self, s: Db):
         if not s.up:
-            return self.faults.spend(s._replace(up=True), "restart")
+            return self.faults.spend(s, "restart", up=True)
 
     @fault("tick")
     def tick(self, s: Db):

@@ -173,7 +173,7 @@ class SnowflakeGenerator(VariantModel):
         n = s.nodes[node]
         if self.clock(s, node) - self.rollback >= 0:
             set_back = n._replace(offset=n.offset - self.rollback)
-            return self.faults.spend(s._replace(nodes=put(s.nodes, node, set_back)), "clock_jump")
+            return self.faults.spend(s, "clock_jump", nodes=put(s.nodes, node, set_back))
 
     # -- properties ----------------------------------------------------------------------
 

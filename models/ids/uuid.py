@@ -220,7 +220,7 @@ class UUIDv1(VariantModel):
     @fault("clock_jump")
     def clock_jump(self, s: Uuid1State):
         if s.now + s.offset - self.rollback >= 0:
-            return self.faults.spend(s._replace(offset=s.offset - self.rollback), "clock_jump")
+            return self.faults.spend(s, "clock_jump", offset=s.offset - self.rollback)
 
     unique = unique_ids(lambda m, s: s.issued, claims=("ID-1b",))
     some_ids = issued_some(lambda m, s: s.issued, 2)

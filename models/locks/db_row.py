@@ -80,7 +80,7 @@ class DbRowLock(Model):
     def crash(self, s: DbState, client: int):
         """The client dies; its row, being durable, stays."""
         if s.pc[client] in ("idle", "holding"):
-            return self.faults.spend(s._replace(pc=put(s.pc, client, "crashed")), "crash")
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     def holders(self, s: DbState) -> list[int]:
         return clients_at(s.pc, IN_CRITICAL_SECTION)

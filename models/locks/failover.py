@@ -94,7 +94,7 @@ class AsyncFailover(Model):
     def crash(self, s: FoState):
         """The primary dies, with whatever it had not replicated."""
         if s.primary_up:
-            return self.faults.spend(s._replace(primary_up=False), "crash")
+            return self.faults.spend(s, "crash", primary_up=False)
 
     @action()
     def promote(self, s: FoState):

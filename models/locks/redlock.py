@@ -187,29 +187,31 @@ class Redlock(Model):
 
     @fault("tick")
     def tick(self, s: RlState):
-        for c, p in enumerate(s.pc):
-            if p in IN_CRITICAL_SECTION and s.now + 1 >= s.started[c] + self.validity:
-                return None  # the holder leaves before its validity ends
         t = self.faults.tick(s)
-        return None if t is None else self._expire(t)
+        if t is None:
+            return None
+        for c, p in enumerate(s.pc):
+            if p in IN_CRITICAL_SECTION and t.now >= s.started[c] + self.validity:
+                return None  # the holder leaves before its validity ends
+        return self._expire(t)
 
     @fault("clock_jump", store="stores")
     def clock_jump(self, s: RlState, store: int):
         # A jump of drift=0 ticks would be no fault at all, only a spent budget.
-        if self.drift > 0 and s.up[store]:
-            t = self.faults.spend(s._replace(skew=put(s.skew, store, s.skew[store] + self.drift)),
-                                  "clock_jump")
+        if self.drift > 0 and self.faults.left(s, "clock_jump") and s.up[store]:
+            t = self.faults.spend(s, "clock_jump",
+                                  skew=put(s.skew, store, s.skew[store] + self.drift))
             return None if t is None else self._expire(t)
 
     @fault("crash", store="stores")
     def crash(self, s: RlState, store: int):
         """The store dies; what it had not fsynced, here every key, is lost."""
-        if s.up[store]:
-            return self.faults.spend(
-                s._replace(up=put(s.up, store, False), keys=put(s.keys, store, None),
-                           down_since=put(s.down_since, store,
-                                          s.now if self.rejoin_after_ttl else None)),
-                "crash")
+        # The budget first: most states have none left, and building a crash costs.
+        if self.faults.left(s, "crash") and s.up[store]:
+            down_since = s.now if self.rejoin_after_ttl else None
+            return self.faults.spend(s, "crash", up=put(s.up, store, False),
+                                     keys=put(s.keys, store, None),
+                                     down_since=put(s.down_since, store, down_since))
 
     @fault("restart", store="stores")
     def restart(self, s: RlState, store: int):

@@ -98,7 +98,7 @@ class SetNxNoTtl(Model):
     @fault("crash", client="clients")
     def crash(self, s: Lk, client: int):
         if s.pc[client] != "crashed":
-            return self.faults.spend(s._replace(pc=put(s.pc, client, "crashed")), "crash")
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     # -- properties ---------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ class SetnxThenExpire(Model):
     @fault("crash", client="clients")
     def crash(self, s: SxState, client: int):
         if s.pc[client] in ("idle", "set", "holding"):
-            return self.faults.spend(s._replace(pc=put(s.pc, client, "crashed")), "crash")
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     @fault("tick")
     def tick(self, s: SxState):

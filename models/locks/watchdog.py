@@ -113,7 +113,7 @@ class Watchdog(Model):
     def pause(self, s: WdState, client: int):
         """The whole process stops: worker and watchdog threads alike."""
         if self.running(s, client):
-            return self.faults.spend(s._replace(paused=put(s.paused, client, True)), "pause")
+            return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
     def resume(self, s: WdState, client: int):
@@ -123,9 +123,8 @@ class Watchdog(Model):
     @fault("crash", client="clients")
     def crash(self, s: WdState, client: int):
         if s.pc[client] in ("idle", "holding"):
-            return self.faults.spend(
-                s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False)),
-                "crash")
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),
+                                     paused=put(s.paused, client, False))
 
     # -- properties ---------------------------------------------------------------------------
 

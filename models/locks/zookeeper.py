@@ -163,7 +163,7 @@ class ZooKeeperLock(Model):
     @fault("pause", client="clients")
     def pause(self, s: ZkState, client: int):
         if not s.paused[client] and s.pc[client] not in ("done", "crashed"):
-            return self.faults.spend(s._replace(paused=put(s.paused, client, True)), "pause")
+            return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
     def resume(self, s: ZkState, client: int):
@@ -181,11 +181,10 @@ class ZooKeeperLock(Model):
 
     @fault("crash", client="clients")
     def crash(self, s: ZkState, client: int):
-        if s.pc[client] not in ("done", "crashed"):
-            return self.faults.spend(
-                s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False),
-                           watch=put(s.watch, client, None)),
-                "crash")
+        if self.faults.left(s, "crash") and s.pc[client] not in ("done", "crashed"):
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),
+                                     paused=put(s.paused, client, False),
+                                     watch=put(s.watch, client, None))
 
     def silenced(self, s: ZkState, c: int) -> bool:
         """The client's session is open but nobody heartbeats it."""
