@@ -165,7 +165,7 @@ class Faults:
                 setattr(owner, pname, None)
         # The budgets were appended to the class; moving what followed the ``faults`` line
         # behind them puts them in its place, so parameters keep the order of the class body.
-        for later in after:
+        for later in after if self.params else ():
             value = vars(owner)[later]
             delattr(owner, later)
             setattr(owner, later, value)
