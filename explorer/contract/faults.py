@@ -6,25 +6,41 @@ Params named by the kind's plural, the remaining budget in the state as
 a class attribute::
 
     class SetNxPx(Model):
-        faults = Faults(pause=1, tick=3)   # Params pauses=1 and horizon=3; resume admitted too
+        faults = Faults(pause=1, crash=1, tick=3)   # Params pauses, crashes, horizon
 
         def init(self):
-            yield State(..., now=0, **self.faults.initial())     # pauses_left=self.pauses
+            yield State(..., now=0, **self.faults.initial())     # pauses_left=self.pauses, ...
 
         @fault("pause", client="clients")
         def pause(self, s, client):
             if s.pc[client] == "holding":
-                return self.faults.spend(s._replace(paused=...), "pause")   # None at budget 0
+                return self.faults.spend(s, "pause", paused=...)   # None at budget 0
+
+        @fault("crash", client="clients")
+        def crash(self, s, client):
+            # left() first where a fault's effect is costly to build: at budget 0, build nothing
+            if self.faults.left(s, "crash") and s.pc[client] != "crashed":
+                return self.faults.spend(s, "crash", pc=..., paused=..., watch=...)
 
         @fault("tick")
         def tick(self, s):
             return self.faults.tick(s)                            # None once now == horizon
 
 A kind given an int gets a budget Param (``--param pauses=2``), a kind given
-``True`` is admitted without a budget, ``False`` excludes it.  Admitting a
-fault admits its companion (crash -> restart, pause -> resume, partition ->
-heal) unless the companion is given explicitly (``restart=False`` for
-crash-stop).  ``tick=N`` declares the horizon: Param ``horizon`` with default N.
+``True`` is admitted without a budget, ``False`` excludes it.  A kind given a
+``Param`` gets a budget with that Param's default, upper bound and doc
+(``crash=Param(1, at_most=1, doc="...")`` when a second crash has no meaning
+in the model).  Admitting a fault admits its companion (crash -> restart,
+pause -> resume, partition -> heal) unless the companion is given explicitly
+(``restart=False`` for crash-stop).  ``tick=N`` declares the horizon: Param
+``horizon`` with default N; ``self.faults.tick(s, past_horizon=True)`` lets
+time run on beyond it (while a TTL runs out, so that a fault near the
+horizon is not hidden by time stopping).
+
+The budget Params are listed where the ``faults`` line stands in the class
+body, in the order the keywords are given, so ``distcheck list`` and
+``--json`` show the parameters in the order the author wrote them.  A variant
+changes a budget's default like any other: ``defaults = {"crashes": 0}``.
 
 Models that do not declare ``faults`` are unaffected, and models written in
 the plain convention stay valid.
@@ -57,17 +73,28 @@ BUDGET_PARAM: dict[str, str] = {
 COMPANION: dict[str, str] = {"crash": "restart", "pause": "resume", "partition": "heal"}
 
 
+#: the state field holding the remaining budget of each kind (spent in the search's inner loop)
+LEFT_FIELD: dict[str, str] = {kind: name + "_left" for kind, name in BUDGET_PARAM.items()}
+
+
 def left_field(kind: str) -> str:
     """The state field holding the remaining budget of ``kind`` (``pauses_left``)."""
-    return BUDGET_PARAM[kind] + "_left"
+    return LEFT_FIELD[kind]
 
 
 class Budget(Param):
     """A fault budget: how many faults of one kind a behaviour may contain (an int >= 0)."""
 
-    def __init__(self, default: int, kind: str, declaration: Faults) -> None:
+    def __init__(
+        self, default: int, kind: str, declaration: Faults, spec: Param | None = None
+    ) -> None:
         what = "ticks before time stops" if kind == "tick" else f"{kind} faults per behaviour"
-        super().__init__(default, at_least=0, doc=f"at most this many {what}")
+        super().__init__(
+            default,
+            at_least=0,
+            at_most=None if spec is None else spec.at_most,
+            doc=spec.doc if spec is not None and spec.doc else f"at most this many {what}",
+        )
         self.kind = kind
         self.declaration = declaration
 
@@ -84,7 +111,7 @@ class Budget(Param):
 class Faults:
     """The faults a model admits and their default budgets (see the module docstring)."""
 
-    def __init__(self, **admitted: int | bool) -> None:
+    def __init__(self, **admitted: int | bool | Param) -> None:
         unknown = [k for k in admitted if k not in FAULT_KINDS]
         if unknown:
             raise ValueError(
@@ -92,11 +119,19 @@ class Faults:
                 f"{', '.join(FAULT_KINDS)}"
             )
         chosen: dict[str, int | bool] = {}
+        #: kind -> the Param a budget was given as (for its upper bound and doc)
+        self.specs: dict[str, Param] = {}
         for kind, value in admitted.items():
+            if isinstance(value, Param):
+                self.specs[kind] = value
+                value = value.default
             if not isinstance(value, (bool, int)) or (not isinstance(value, bool) and value < 0):
                 raise ValueError(
-                    f"Faults(): {kind}={value!r}; give a budget (an int >= 0), True or False"
+                    f"Faults(): {kind}={value!r}; give a budget (an int >= 0, or a Param "
+                    "with one as its default), True or False"
                 )
+            if kind in self.specs and isinstance(value, bool):
+                raise ValueError(f"Faults(): {kind}: a Param budget needs an int default")
             chosen[kind] = value
         for kind, companion in COMPANION.items():
             if chosen.get(kind) is not False and kind in chosen and companion not in chosen:
@@ -114,12 +149,13 @@ class Faults:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attribute = name
+        after = _names_after(owner, name)
         for kind, default in self.budgets.items():
             pname = BUDGET_PARAM[kind]
             mine = vars(owner).get(pname)
             if isinstance(mine, Param):  # the model declared this budget itself
                 continue
-            budget = Budget(default, kind, self)
+            budget = Budget(default, kind, self, self.specs.get(kind))
             budget.__set_name__(owner, pname)
             setattr(owner, pname, budget)
             self.params[kind] = budget
@@ -127,6 +163,12 @@ class Faults:
         for kind, pname in BUDGET_PARAM.items():
             if kind not in self.budgets and isinstance(getattr(owner, pname, None), Budget):
                 setattr(owner, pname, None)
+        # The budgets were appended to the class; moving what followed the ``faults`` line
+        # behind them puts them in its place, so parameters keep the order of the class body.
+        for later in after if self.params else ():
+            value = vars(owner)[later]
+            delattr(owner, later)
+            setattr(owner, later, value)
 
     def __get__(self, instance: Model | None, owner: type) -> Any:
         if instance is None:
@@ -184,22 +226,42 @@ class BoundFaults:
         return {left_field(k): getattr(self.model, BUDGET_PARAM[k]) for k in self.budgeted()}
 
     def left(self, s: Any, kind: str) -> int:
-        return getattr(s, left_field(kind))
+        """The remaining budget of ``kind`` in ``s``: a cheap guard before building a costly fault."""
+        return getattr(s, LEFT_FIELD[kind])
 
-    def spend(self, s: Any, kind: str) -> Any:
-        """``s`` with one fault of ``kind`` spent, or None when its budget is used up."""
-        name = left_field(kind)
+    def spend(self, s: Any, kind: str, **changes: Any) -> Any:
+        """``s`` with ``changes`` made and one fault of ``kind`` spent; None at budget 0.
+
+        The budget is checked before any state is built, so passing the
+        fault's effect as ``changes`` (``spend(s, "crash", up=False)``) costs a
+        search nothing in the many states where the budget is already spent.
+        """
+        name = LEFT_FIELD[kind]
         remaining = getattr(s, name)
         if remaining <= 0:
             return None
-        return _replace(s, **{name: remaining - 1})
+        changes[name] = remaining - 1
+        return _replace(s, **changes)
 
-    def tick(self, s: Any, field: str = "now") -> Any:
-        """``s`` one tick later, or None once ``now`` has reached the horizon."""
+    def tick(self, s: Any, field: str = "now", *, past_horizon: bool = False) -> Any:
+        """``s`` one tick later, or None once ``now`` has reached the horizon.
+
+        ``past_horizon=True`` lets time go on beyond the horizon, for a model
+        whose clock must keep running while something waits for it (a TTL
+        running out), so that a fault near the horizon is not hidden by time
+        stopping.
+        """
         now = getattr(s, field)
-        if now >= self.model.horizon:  # type: ignore[attr-defined]
+        if now >= self.model.horizon and not past_horizon:  # type: ignore[attr-defined]
             return None
         return _replace(s, **{field: now + 1})
+
+
+def _names_after(owner: type, name: str) -> list[str]:
+    """The attributes written after ``name`` in ``owner``'s body (dunders aside: order-free)."""
+    names = list(vars(owner))
+    later = names[names.index(name) + 1:]
+    return [n for n in later if not (n.startswith("__") and n.endswith("__"))]
 
 
 def _replace(s: Any, **changes: Any) -> Any:

@@ -29,6 +29,7 @@ Engines that call the model outside a hot loop use :func:`call_action`,
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 from collections.abc import Callable, Iterable, Iterator
@@ -321,6 +322,8 @@ class Model:
     check_deadlock: ClassVar[bool] = False
     #: per-property expected verdicts overriding inherited declarations (for variants)
     expected: ClassVar[dict[str, str]] = {}
+    #: parameter defaults a variant changes, ``{"ttl": 2}``: merged along the MRO, subclass wins
+    defaults: ClassVar[dict[str, Any]] = {}
     #: action names (or fault kinds) under weak / strong fairness, for liveness
     weak_fair: ClassVar[tuple[str, ...]] = ()
     strong_fair: ClassVar[tuple[str, ...]] = ()
@@ -362,7 +365,47 @@ class Model:
 
     @classmethod
     def params(cls) -> dict[str, Param]:
-        return cls._declared(Param)
+        """The parameters, each with its effective default (``defaults`` applied).
+
+        A bad ``defaults`` entry (no such parameter, a value the Param refuses)
+        is a ModelError naming the class, raised when the class is used.
+        """
+        declared = cls._declared(Param)
+        where = f"model {cls.id or '?'} ({cls.__qualname__})"
+        for name, value in cls._default_overrides().items():
+            param = declared.get(name)
+            if param is None:
+                raise ModelError(
+                    f"{where}: defaults names {name!r}, which is not a parameter; "
+                    f"its parameters are: {', '.join(declared) or 'none'}"
+                )
+            try:
+                value = param.validate(value)
+            except BadInput as exc:
+                raise ModelError(f"{where}: defaults: {exc}; change the class's defaults") from None
+            declared[name] = copy.copy(param)
+            declared[name].default = value
+        return declared
+
+    @classmethod
+    def _default_overrides(cls) -> dict[str, Any]:
+        """``defaults`` merged along the MRO, subclass wins.
+
+        A class below that re-declares the parameter (a new Param) or removes
+        it (``= None``) drops the default given above it.
+        """
+        found: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            for name in vars(klass):
+                found.pop(name, None)
+            mine = vars(klass).get("defaults", {})
+            if not isinstance(mine, dict):
+                raise ModelError(
+                    f"model {cls.id or '?'} ({klass.__qualname__}): defaults must be a dict "
+                    f"of parameter names to values, not {type(mine).__name__}"
+                )
+            found.update(mine)
+        return found
 
     @classmethod
     def _declared(cls, kind: type) -> dict[str, Any]:

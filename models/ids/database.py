@@ -87,12 +87,12 @@ class AutoIncrement(Model):
     @fault("crash")
     def crash(self, s: Db):
         if s.up:
-            return self.faults.spend(s._replace(up=False), "crash")
+            return self.faults.spend(s, "crash", up=False)
 
     @fault("restart")
     def restart(self, s: Db):
         if not s.up:
-            return self.faults.spend(s._replace(up=True), "restart")
+            return self.faults.spend(s, "restart", up=True)
 
     @fault("tick")
     def tick(self, s: Db):
@@ -119,7 +119,7 @@ class NeverRestarted(AutoIncrement):
     """The database crashes and does not come back: no more IDs, ever.  Claims: ID-2."""
 
     id = "ids.autoincrement.down"
-    faults = Faults(crash=1, restart=0, tick=True)  # crash-stop: no restart, ever
+    defaults = {"restarts": 0}  # crash-stop: no restart, ever
     expected = {"eventually_answered": "violated"}
 
 

@@ -147,7 +147,7 @@ class NodeAdded(MultiMaster):
 
     id = "ids.multimaster.node_added"
     claims = ("ID-3b",)
-    nodes_added = Param(1, at_least=0, at_most=2, doc="masters added later, step unchanged")
+    defaults = {"nodes_added": 1}
     no_collision_any_step = None  # the general theorem is ID-3's; this variant breaks its premise
     expected = {"no_collision": "violated", "unique": "violated"}
 

@@ -72,12 +72,12 @@ class RedisIncr(VariantModel):
     @fault("crash")
     def crash(self, s: Redis):
         if s.up:
-            return self.faults.spend(s._replace(up=False, counter=0), "crash")
+            return self.faults.spend(s, "crash", up=False, counter=0)
 
     @fault("restart")
     def restart(self, s: Redis):
         if not s.up:
-            return self.faults.spend(s._replace(up=True, counter=s.persisted), "restart")
+            return self.faults.spend(s, "restart", up=True, counter=s.persisted)
 
     unique = unique_ids(_issued, expect="violated", claims=("ID-5",))
     increasing = increasing_ids(_issued, expect="violated")

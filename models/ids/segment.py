@@ -102,12 +102,12 @@ class SegmentAllocation(VariantModel):
     def crash(self, s: Seg, node: int):
         if s.nodes[node].up:
             down = NO_RANGE._replace(up=False)
-            return self.faults.spend(s._replace(nodes=put(s.nodes, node, down)), "crash")
+            return self.faults.spend(s, "crash", nodes=put(s.nodes, node, down))
 
     @fault("restart", node="nodes")
     def restart(self, s: Seg, node: int):
         if not s.nodes[node].up:
-            return self.faults.spend(s._replace(nodes=put(s.nodes, node, NO_RANGE)), "restart")
+            return self.faults.spend(s, "restart", nodes=put(s.nodes, node, NO_RANGE))
 
     unique = unique_ids(_issued, claims=("ID-7",))
     increasing = increasing_ids(_issued, claims=("ID-7",))

@@ -238,8 +238,7 @@ class OverlappingLayout(SnowflakeLayout):
     """
 
     id = "ids.snowflake.overlapping"
-    worker_shift = Param(11, at_least=-1, at_most=1024,
-                         doc="bit position of the worker field (11: one bit into the sequence)")
+    defaults = {"worker_shift": 11}  # one bit into the 12-bit sequence
     expected = {"packing_injective": "violated", "increasing_per_worker": "violated"}
 
 
@@ -251,5 +250,5 @@ class WideLayout(SnowflakeLayout):
     """
 
     id = "ids.snowflake.wide"
-    timestamp_bits = Param(42, at_least=1, at_most=1024, doc="timestamp field width")
+    defaults = {"timestamp_bits": 42}
     expected = {"sign_bit_zero": "violated", "increasing_per_worker": "violated"}

@@ -89,10 +89,10 @@ class SnowflakeGenerator(VariantModel):
     timestamp_bits = Param(3, at_least=1, at_most=16)
     worker_bits = Param(1, at_least=1, at_most=8)
     sequence_bits = Param(1, at_least=1, at_most=8)
-    faults = Faults(clock_jump=0, tick=True)  # Param clock_jumps=0: clock set-backs
     rollback = Param(2, at_least=1, doc="ticks a clock_jump sets a node's clock back")
     patience = Param(1, at_least=0, doc="ticks a request may wait (availability)")
     skew = Param(1, at_least=1, doc="declared skew for the global trend (k-sortedness)")
+    faults = Faults(clock_jump=0, tick=True)  # Param clock_jumps=0: clock set-backs
     design_choices = ("on_rollback", "same_worker_id")
     #: what next_id does when the clock is behind its last timestamp: "refuse" or "trust"
     on_rollback: ClassVar[str] = "refuse"
@@ -173,7 +173,7 @@ class SnowflakeGenerator(VariantModel):
         n = s.nodes[node]
         if self.clock(s, node) - self.rollback >= 0:
             set_back = n._replace(offset=n.offset - self.rollback)
-            return self.faults.spend(s._replace(nodes=put(s.nodes, node, set_back)), "clock_jump")
+            return self.faults.spend(s, "clock_jump", nodes=put(s.nodes, node, set_back))
 
     # -- properties ----------------------------------------------------------------------
 
@@ -189,7 +189,7 @@ class RollbackTrusted(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.rollback"
     claims = ("ID-6b",)
-    faults = Faults(clock_jump=1, tick=True)
+    defaults = {"clock_jumps": 1}
     on_rollback = "trust"
     expected = {"unique": "violated", "increasing": "violated", "trend": "violated"}
 
@@ -199,7 +199,7 @@ class RollbackRefused(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.refuse"
     claims = ("ID-6c",)
-    faults = Faults(clock_jump=1, tick=True)
+    defaults = {"clock_jumps": 1}
     # The set-back node's clock lags the other's by `rollback` > `skew` ticks:
     # an ID it issues after the jump can be smaller than one issued earlier (trend).
     expected = {"available": "violated", "trend": "violated"}
@@ -215,7 +215,7 @@ class SequenceExhausted(SnowflakeGenerator):
 
     id = "ids.snowflake_gen.exhausted"
     claims = ("ID-6d",)
-    nodes = Param(1, at_least=1, at_most=4, doc="generator nodes")
+    defaults = {"nodes": 1}
 
     @sometimes()
     def waited_for_next_tick(self, s: Gen) -> bool:

@@ -192,8 +192,8 @@ class UUIDv1(VariantModel):
     requests = Param(3, at_least=1, doc="UUIDs requested in a behaviour")
     horizon = Param(3, at_least=1, doc="last tick")
     clock_seq_bits = Param(2, at_least=1, at_most=14, doc="clock sequence width (RFC: 14)")
-    faults = Faults(clock_jump=1, tick=True)  # Param clock_jumps=1: clock set-backs
     rollback = Param(1, at_least=1, doc="ticks a clock_jump sets the clock back")
+    faults = Faults(clock_jump=1, tick=True)  # Param clock_jumps=1: clock set-backs
     design_choices = ("bump",)
     #: increment the clock sequence when the clock went back (RFC 4122)
     bump: ClassVar[bool] = True
@@ -220,7 +220,7 @@ class UUIDv1(VariantModel):
     @fault("clock_jump")
     def clock_jump(self, s: Uuid1State):
         if s.now + s.offset - self.rollback >= 0:
-            return self.faults.spend(s._replace(offset=s.offset - self.rollback), "clock_jump")
+            return self.faults.spend(s, "clock_jump", offset=s.offset - self.rollback)
 
     unique = unique_ids(lambda m, s: s.issued, claims=("ID-1b",))
     some_ids = issued_some(lambda m, s: s.issued, 2)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -49,14 +49,13 @@ class DbRowLock(Model):
     id = "locks.db_row"
     claims = ("LK-1",)
     clients = Param(2, at_least=1, at_most=6, doc="number of clients")
-    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    faults = Faults(crash=1, restart=False)  # Param crashes=1: client crashes, crash-stop
     weak_fair = ("all_protocol",)
     #: rows carry an expiry time and a cleanup job deletes expired rows
     expiry: int | None = None
-    horizon = 0
 
     def init(self):
-        yield DbState(pc=("idle",) * self.clients, row=None, now=0, crashes_left=self.crashes)
+        yield DbState(pc=("idle",) * self.clients, row=None, now=0, **self.faults.initial())
 
     def describe(self, s: DbState) -> dict:
         view = by_client(s, ("pc",))
@@ -80,8 +79,8 @@ class DbRowLock(Model):
     @fault("crash", client="clients")
     def crash(self, s: DbState, client: int):
         """The client dies; its row, being durable, stays."""
-        if s.crashes_left and s.pc[client] in ("idle", "holding"):
-            return s._replace(pc=put(s.pc, client, "crashed"), crashes_left=s.crashes_left - 1)
+        if s.pc[client] in ("idle", "holding"):
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     def holders(self, s: DbState) -> list[int]:
         return clients_at(s.pc, IN_CRITICAL_SECTION)
@@ -122,7 +121,7 @@ class DbRowWithExpiry(DbRowLock):
     id = "locks.db_row.with_expiry"
     claims = ("LK-1", "LK-5")
     expiry = Param(1, at_least=1, doc="rows expire this many ticks after insertion")
-    horizon = Param(2, at_least=0, doc="last tick explored")
+    faults = Faults(crash=1, restart=False, tick=2)  # and Param horizon=2: the last tick explored
     weak_fair = ("all_protocol", "tick")
     expected = {"eventually_free": "holds"}
     mutual_exclusion = dataclasses.replace(DbRowLock.mutual_exclusion, expect="violated",
@@ -132,8 +131,7 @@ class DbRowWithExpiry(DbRowLock):
     def tick(self, s: DbState):
         # Beyond the horizon time goes on only while a row waits for its expiry.
         waiting = s.row is not None and s.row.expires_at is not None and s.row.expires_at > s.now
-        if s.now < self.horizon or waiting:
-            return s._replace(now=s.now + 1)
+        return self.faults.tick(s, past_horizon=waiting)
 
     @action()
     def cleanup(self, s: DbState):

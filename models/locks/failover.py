@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -44,13 +44,15 @@ class AsyncFailover(Model):
     id = "locks.failover"
     claims = ("LK-9",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
-    crashes = Param(1, at_least=0, at_most=1, doc="primary crashes allowed (then promotion)")
+    # One replica to promote: a second primary crash would have nowhere to fail over to.
+    faults = Faults(crash=Param(1, at_most=1, doc="primary crashes allowed (then promotion)"),
+                    restart=False)
     #: acquisition waits for the replica's acknowledgement (WAIT 1)
     wait_for_replica = False
 
     def init(self):
         yield FoState(pc=("idle",) * self.clients, on_primary=None, on_replica=None,
-                      primary_up=True, promoted=False, crashes_left=self.crashes)
+                      primary_up=True, promoted=False, **self.faults.initial())
 
     def describe(self, s: FoState) -> dict:
         view = by_client(s, ("pc",))
@@ -91,8 +93,8 @@ class AsyncFailover(Model):
     @fault("crash")
     def crash(self, s: FoState):
         """The primary dies, with whatever it had not replicated."""
-        if s.crashes_left and s.primary_up:
-            return s._replace(primary_up=False, crashes_left=s.crashes_left - 1)
+        if s.primary_up:
+            return self.faults.spend(s, "crash", primary_up=False)
 
     @action()
     def promote(self, s: FoState):

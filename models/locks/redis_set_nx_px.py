@@ -118,7 +118,7 @@ class SetNxPx(Model):
     def pause(self, s: RedisLock, client: int):
         """A stop-the-world pause in the critical section."""
         if s.pc[client] in IN_CRITICAL_SECTION and not s.paused[client]:
-            return self.faults.spend(s._replace(paused=put(s.paused, client, True)), "pause")
+            return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
     def resume(self, s: RedisLock, client: int):

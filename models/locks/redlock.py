@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -76,10 +76,9 @@ class Redlock(Model):
     clients = Param(2, at_least=1, at_most=4, doc="number of clients")
     stores = Param(3, at_least=1, at_most=7, doc="independent Redis stores (N)")
     ttl = Param(2, at_least=1, doc="key time-to-live, in ticks")
-    horizon = Param(2, at_least=0, doc="last tick explored")
-    crashes = Param(1, at_least=0, doc="store crashes allowed per behaviour")
+    # Params horizon=2 (last tick), crashes=1 (store crashes), clock_jumps=1 (used when drift > 0)
+    faults = Faults(tick=2, crash=1, clock_jump=1)
     drift = Param(0, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
-    clock_jumps = Param(1, at_least=0, doc="store clock jumps allowed (when drift > 0)")
     drift_allowance = Param(0, at_least=0, doc="ticks subtracted from the TTL for validity")
     #: ticks a crashed store must stay down before rejoining (None: at once)
     rejoin_after_ttl = False
@@ -96,8 +95,7 @@ class Redlock(Model):
             pc=("idle",) * n, got=(frozenset(),) * n, started=(None,) * n, grant=(None,) * n,
             token=(None,) * n,
             keys=(None,) * m, up=(True,) * m, down_since=(None,) * m, skew=(0,) * m, now=0,
-            grants=0, accepted=(), crashes_left=self.crashes,
-            clock_jumps_left=self.clock_jumps if self.drift > 0 else 0,
+            grants=0, accepted=(), **self.faults.initial(),
         )
 
     def describe(self, s: RlState) -> dict:
@@ -189,27 +187,31 @@ class Redlock(Model):
 
     @fault("tick")
     def tick(self, s: RlState):
-        if s.now >= self.horizon:
+        t = self.faults.tick(s)
+        if t is None:
             return None
         for c, p in enumerate(s.pc):
-            if p in IN_CRITICAL_SECTION and s.now + 1 >= s.started[c] + self.validity:
+            if p in IN_CRITICAL_SECTION and t.now >= s.started[c] + self.validity:
                 return None  # the holder leaves before its validity ends
-        return self._expire(s._replace(now=s.now + 1))
+        return self._expire(t)
 
     @fault("clock_jump", store="stores")
     def clock_jump(self, s: RlState, store: int):
-        if s.clock_jumps_left and s.up[store]:
-            return self._expire(s._replace(skew=put(s.skew, store, s.skew[store] + self.drift),
-                                           clock_jumps_left=s.clock_jumps_left - 1))
+        # A jump of drift=0 ticks would be no fault at all, only a spent budget.
+        if self.drift > 0 and self.faults.left(s, "clock_jump") and s.up[store]:
+            t = self.faults.spend(s, "clock_jump",
+                                  skew=put(s.skew, store, s.skew[store] + self.drift))
+            return None if t is None else self._expire(t)
 
     @fault("crash", store="stores")
     def crash(self, s: RlState, store: int):
         """The store dies; what it had not fsynced, here every key, is lost."""
-        if s.crashes_left and s.up[store]:
-            return s._replace(up=put(s.up, store, False), keys=put(s.keys, store, None),
-                              down_since=put(s.down_since, store,
-                                             s.now if self.rejoin_after_ttl else None),
-                              crashes_left=s.crashes_left - 1)
+        # The budget first: most states have none left, and building a crash costs.
+        if self.faults.left(s, "crash") and s.up[store]:
+            down_since = s.now if self.rejoin_after_ttl else None
+            return self.faults.spend(s, "crash", up=put(s.up, store, False),
+                                     keys=put(s.keys, store, None),
+                                     down_since=put(s.down_since, store, down_since))
 
     @fault("restart", store="stores")
     def restart(self, s: RlState, store: int):
@@ -272,8 +274,7 @@ class DelayedRestartClockDrift(DelayedRestart):
 
     id = "locks.redlock.delayed_restart.clock_drift"
     claims = ("LK-10",)
-    drift = Param(1, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
-    crashes = Param(0, at_least=0, doc="store crashes allowed per behaviour")
+    defaults = {"drift": 1, "crashes": 0}
     expected = {"mutual_exclusion": "violated", "no_stale_write": "violated"}
 
 

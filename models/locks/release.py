@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client
 from distcheck.properties import locks
 
@@ -36,7 +36,7 @@ class _ReleaseModel(Model):
 
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(1, at_least=1, doc="key time-to-live, in ticks")
-    horizon = Param(2, at_least=0, doc="last tick explored")
+    faults = Faults(tick=2)  # Param horizon=2: the last tick explored
 
     def init(self):
         yield RelState(pc=("idle",) * self.clients, key=None, now=0)
@@ -54,10 +54,10 @@ class _ReleaseModel(Model):
 
     @fault("tick")
     def tick(self, s: RelState):
-        if s.now < self.horizon:
-            now = s.now + 1
-            key = None if s.key is not None and now >= s.key.expires else s.key
-            return s._replace(now=now, key=key)
+        t = self.faults.tick(s)
+        if t is not None and t.key is not None and t.now >= t.key.expires:
+            return t._replace(key=None)
+        return t
 
     def owner(self, s: RelState) -> int | None:
         return None if s.key is None else s.key.owner

@@ -98,7 +98,7 @@ class SetNxNoTtl(Model):
     @fault("crash", client="clients")
     def crash(self, s: Lk, client: int):
         if s.pc[client] != "crashed":
-            return self.faults.spend(s._replace(pc=put(s.pc, client, "crashed")), "crash")
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     # -- properties ---------------------------------------------------------------------
 
@@ -128,6 +128,7 @@ class SetNxWithTtl(SetNxNoTtl):
     id = "locks.setnx_no_ttl.with_ttl"
     claims = ("LK-3", "LK-5")
     ttl = Param(2, at_least=1, at_most=8, doc="life of the key in ticks")
+    faults = Faults(crash=1, restart=False, tick=True, expire=True)
     weak_fair = ("all_protocol", "tick", "expire")
     expected = {"eventually_free": "holds", "no_busy_cycle": "holds"}
     mutual_exclusion = dataclasses.replace(SetNxNoTtl.mutual_exclusion, expect="violated",

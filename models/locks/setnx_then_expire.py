@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client
 from distcheck.properties import locks
 
@@ -46,14 +46,14 @@ class SetnxThenExpire(Model):
     claims = ("LK-4",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(1, at_least=1, doc="key time-to-live, in ticks")
-    horizon = Param(1, at_least=0, doc="last tick explored (time goes on while a TTL runs)")
-    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    # Params horizon=1 (last tick explored; time goes on while a TTL runs), crashes=1 (clients)
+    faults = Faults(tick=1, crash=1, restart=False)
     weak_fair = ("all_protocol", "tick")
     #: SET NX PX: value and expiry in one command
     atomic = False
 
     def init(self):
-        yield SxState(pc=("idle",) * self.clients, key=None, now=0, crashes_left=self.crashes)
+        yield SxState(pc=("idle",) * self.clients, key=None, now=0, **self.faults.initial())
 
     def describe(self, s: SxState) -> dict:
         view = by_client(s, ("pc",))
@@ -87,18 +87,16 @@ class SetnxThenExpire(Model):
 
     @fault("crash", client="clients")
     def crash(self, s: SxState, client: int):
-        if s.crashes_left and s.pc[client] in ("idle", "set", "holding"):
-            return s._replace(pc=put(s.pc, client, "crashed"), crashes_left=s.crashes_left - 1)
+        if s.pc[client] in ("idle", "set", "holding"):
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
 
     @fault("tick")
     def tick(self, s: SxState):
         ttl_running = s.key is not None and s.key.expires is not None
-        if s.now < self.horizon or ttl_running:
-            now = s.now + 1
-            key = s.key
-            if key is not None and key.expires is not None and now >= key.expires:
-                key = None
-            return s._replace(now=now, key=key)
+        t = self.faults.tick(s, past_horizon=ttl_running)
+        if t is not None and ttl_running and t.now >= t.key.expires:
+            return t._replace(key=None)
+        return t
 
     def owner(self, s: SxState) -> int | None:
         return None if s.key is None else s.key.owner

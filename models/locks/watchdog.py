@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, invariant, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -55,15 +55,14 @@ class Watchdog(Model):
     claims = ("LK-7",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(2, at_least=2, doc="key time-to-live, in ticks (the watchdog renews before it ends)")
-    horizon = Param(4, at_least=0, doc="last tick explored")
-    pauses = Param(0, at_least=0, doc="whole-process pauses allowed per behaviour")
-    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    # Params horizon=4 (last tick explored), pauses=0 (whole-process pauses), crashes=1 (clients)
+    faults = Faults(tick=4, pause=0, crash=1, restart=False)
     weak_fair = ("all_protocol", "tick")
 
     def init(self):
         n = self.clients
         yield WdState(pc=("idle",) * n, paused=(False,) * n, key=None, now=0,
-                      pauses_left=self.pauses, crashes_left=self.crashes)
+                      **self.faults.initial())
 
     def describe(self, s: WdState) -> dict:
         view = by_client(s, ("pc", "paused"))
@@ -98,14 +97,12 @@ class Watchdog(Model):
     def tick(self, s: WdState):
         key = s.key
         # Beyond the horizon time goes on only while an abandoned key waits for its expiry.
-        if s.now >= self.horizon and (key is None or self.running(s, key.owner)):
-            return None
-        now = s.now + 1
-        if key is not None and now >= key.expires:
-            if self.renewal_due(s, key.owner):
-                return None  # the watchdog thread renews before the key runs out
-            key = None
-        return s._replace(now=now, key=key)
+        t = self.faults.tick(s, past_horizon=key is not None and not self.running(s, key.owner))
+        if t is None or key is None or t.now < key.expires:
+            return t
+        if self.renewal_due(s, key.owner):
+            return None  # the watchdog thread renews before the key runs out
+        return t._replace(key=None)
 
     def renewal_due(self, s: WdState, client: int) -> bool:
         """``client``'s watchdog can renew now: it is alive, not paused, and the key is its own."""
@@ -115,8 +112,8 @@ class Watchdog(Model):
     @fault("pause", client="clients")
     def pause(self, s: WdState, client: int):
         """The whole process stops: worker and watchdog threads alike."""
-        if s.pauses_left and self.running(s, client):
-            return s._replace(paused=put(s.paused, client, True), pauses_left=s.pauses_left - 1)
+        if self.running(s, client):
+            return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
     def resume(self, s: WdState, client: int):
@@ -125,9 +122,9 @@ class Watchdog(Model):
 
     @fault("crash", client="clients")
     def crash(self, s: WdState, client: int):
-        if s.crashes_left and s.pc[client] in ("idle", "holding"):
-            return s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False),
-                              crashes_left=s.crashes_left - 1)
+        if s.pc[client] in ("idle", "holding"):
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),
+                                     paused=put(s.paused, client, False))
 
     # -- properties ---------------------------------------------------------------------------
 
@@ -167,7 +164,6 @@ class WatchdogProcessPause(Watchdog):
     """
 
     id = "locks.watchdog.process_pause"
-    pauses = Param(1, at_least=0, doc="whole-process pauses allowed per behaviour")
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"pauses": 1, "crashes": 0}
     expected = {"mutual_exclusion": "violated", "lease_kept": "violated"}
     eventually_free = None  # no crashes here: see locks.watchdog

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -68,8 +68,8 @@ class ZooKeeperLock(Model):
     claims = ("LK-2",)
     clients = Param(3, at_least=1, at_most=6, doc="number of clients competing for the lock")
     session_timeout = Param(1, at_least=1, doc="ticks of silence before a session expires")
-    pauses = Param(0, at_least=0, doc="process pauses (GC) allowed per behaviour")
-    crashes = Param(1, at_least=0, doc="client crashes allowed per behaviour")
+    # Params pauses=0 (process pauses, GC), crashes=1 (clients, crash-stop); sessions expire
+    faults = Faults(pause=0, crash=1, restart=False, tick=True, expire=True)
     weak_fair = ("all_protocol", "tick", "expire")
     #: the resource checks tokens (fencing) when True
     fenced = False
@@ -81,8 +81,7 @@ class ZooKeeperLock(Model):
         yield ZkState(
             pc=("idle",) * n, nodes=(), next_seq=0, node=(None,) * n, grant=(None,) * n, grants=0,
             watch=(None,) * n,
-            paused=(False,) * n, silent=(0,) * n, accepted=(), pauses_left=self.pauses,
-            crashes_left=self.crashes,
+            paused=(False,) * n, silent=(0,) * n, accepted=(), **self.faults.initial(),
         )
 
     def describe(self, s: ZkState) -> dict:
@@ -163,8 +162,8 @@ class ZooKeeperLock(Model):
 
     @fault("pause", client="clients")
     def pause(self, s: ZkState, client: int):
-        if s.pauses_left and not s.paused[client] and s.pc[client] not in ("done", "crashed"):
-            return s._replace(paused=put(s.paused, client, True), pauses_left=s.pauses_left - 1)
+        if not s.paused[client] and s.pc[client] not in ("done", "crashed"):
+            return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
     def resume(self, s: ZkState, client: int):
@@ -182,9 +181,10 @@ class ZooKeeperLock(Model):
 
     @fault("crash", client="clients")
     def crash(self, s: ZkState, client: int):
-        if s.crashes_left and s.pc[client] not in ("done", "crashed"):
-            return s._replace(pc=put(s.pc, client, "crashed"), paused=put(s.paused, client, False),
-                              watch=put(s.watch, client, None), crashes_left=s.crashes_left - 1)
+        if self.faults.left(s, "crash") and s.pc[client] not in ("done", "crashed"):
+            return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),
+                                     paused=put(s.paused, client, False),
+                                     watch=put(s.watch, client, None))
 
     def silenced(self, s: ZkState, c: int) -> bool:
         """The client's session is open but nobody heartbeats it."""
@@ -254,9 +254,7 @@ class SessionExpiry(ZooKeeperLock):
 
     id = "locks.zookeeper.session_expiry"
     claims = ("LK-2b",)
-    clients = Param(2, at_least=1, at_most=6, doc="number of clients competing for the lock")
-    pauses = Param(1, at_least=0, doc="process pauses (GC) allowed per behaviour")
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"clients": 2, "pauses": 1, "crashes": 0}
 
     mutual_exclusion = locks.mutual_exclusion(
         holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",)
@@ -295,7 +293,7 @@ class WatchLockNode(ZooKeeperLock):
     id = "locks.zookeeper.watch_lock_node"
     claims = ("LK-2c",)
     watch_predecessor = False
-    crashes = Param(0, at_least=0, doc="client crashes allowed per behaviour")
+    defaults = {"crashes": 0}
     eventually_free = None  # no crashes here: see locks.zookeeper
     expected = {"wakeups_per_release": "violated"}
     wakeups = locks.wakeups_measure(

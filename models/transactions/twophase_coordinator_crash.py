@@ -80,8 +80,7 @@ class CoordinatorCrash(TwoPhase):
     @fault("crash")
     def crash(self, s: TPC):
         if s.tm_state != "crashed":
-            return self.faults.spend(s._replace(tm_state="crashed", tm_prepared=frozenset()),
-                                     "crash")
+            return self.faults.spend(s, "crash", tm_state="crashed", tm_prepared=frozenset())
 
     # -- properties ----------------------------------------------------------------------
     # The inherited safety ones are TX-1's (atomicity survives the crash), not this model's
