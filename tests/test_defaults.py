@@ -7,7 +7,7 @@ import json
 import pytest
 from cli_helpers import one_line, run
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import ModelError
 from distcheck.contract.faults import Budget, Faults
 from distcheck.contract.model import Model, Param, action, fault, invariant
@@ -146,7 +146,8 @@ def test_a_bad_default_is_found_when_the_class_is_used_not_when_it_is_defined() 
 @pytest.fixture
 def lease_models(monkeypatch):
     def install(*classes: type[Model]) -> None:
-        monkeypatch.setattr(registry, "all_models", lambda: {c.id: c for c in classes})
+        monkeypatch.setattr(catalog, "user_models",
+                            lambda config=None, extra=(): {c.id: c for c in classes})
 
     return install
 
@@ -181,7 +182,7 @@ def test_a_bad_default_is_one_line_and_exit_2_from_the_cli(capsys, lease_models,
 def test_no_bundled_variant_redeclares_a_param_only_to_change_its_default() -> None:
     """Such a variant writes ``defaults = {...}`` instead (one line, and the range stays one)."""
     offenders = []
-    for mid, cls in registry.all_models().items():
+    for mid, cls in catalog.bundled_models().items():
         for name, mine in vars(cls).items():
             if not isinstance(mine, Param) or isinstance(mine, Budget):
                 continue

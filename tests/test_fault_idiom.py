@@ -14,14 +14,14 @@ from typing import NamedTuple
 
 import pytest
 
-from distcheck.contract import registry
+from distcheck.contract import catalog
 from distcheck.contract.errors import BadInput
 from distcheck.contract.faults import BUDGET_PARAM, Budget, Faults, left_field
 from distcheck.contract.model import Action, Model, Param, action, fault
 from distcheck.contract.network import NodeModel
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = registry.all_models()
+MODELS = catalog.bundled_models()
 #: the budgets kept in the state (``horizon`` bounds time and is no count of faults)
 COUNTED = {kind: name for kind, name in BUDGET_PARAM.items() if kind != "tick"}
 
