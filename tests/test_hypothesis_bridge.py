@@ -279,6 +279,19 @@ def test_the_printed_reproduce_failure_decorator_works_on_the_returned_class(pro
     assert violation.group(0) in again
 
 
+def test_each_configuration_keeps_its_own_failures(profile, tmp_path) -> None:
+    # Hypothesis keys saved examples by the machine class; one key for every
+    # configuration of a model would replay, and evict, the other's failures.
+    db = tmp_path / "examples"
+    profile(database=DirectoryBasedExampleDatabase(db))
+    keys = []
+    for length in (3, 2):
+        failure_message(as_testcase(BelievedLocked(length=length), max_examples=50, steps=15,
+                                    seed_value=1))
+        keys.append({p.name for p in db.iterdir()})
+    assert keys[0] < keys[1]
+
+
 def test_turning_off_the_database_and_the_blob(profile, tmp_path) -> None:
     db = tmp_path / "examples"
     profile(database=DirectoryBasedExampleDatabase(db), print_blob=True)
