@@ -3,10 +3,10 @@
 :func:`machine_for` builds the machine automatically from a model's compiled
 view, knowing nothing about the protocol:
 
-* one rule per action, faults included, named as the action; its arguments
-  are drawn (``st.data()`` + ``sampled_from``) from the argument tuples that
-  are enabled in the current state, and a precondition keeps the rule out
-  while there is none;
+* one rule, ``step``, that draws an enabled action and then one of its
+  enabled argument tuples in the current state (faults included), so every
+  drawn step can be taken: no precondition, nothing for Hypothesis to reject,
+  and its reports print each step as ``Draw n (step): press(digit=3)``;
 * steps that leave the state unchanged are left out unless an action
   property is checked (nothing else can see them), and when no action can
   move the run starts a new behaviour from an initial state instead of
@@ -15,7 +15,7 @@ view, knowing nothing about the protocol:
   properties on every transition, ``sometimes`` properties are recorded as
   witnessed.
 
-When a property fails Hypothesis shrinks the rule sequence.  The machine
+When a property fails Hypothesis shrinks the step sequence.  The machine
 records the shortest failing run it executed -- the shrunk one, which
 Hypothesis re-executes last to report it -- and the engine writes it in the
 ordinary trace format (so ``distcheck replay`` takes it) after the minimiser
@@ -24,15 +24,14 @@ per property, so each gets its own counterexample.
 
 In your own pytest files, one call turns a model into a TestCase::
 
-    from distcheck.engines.hypothesis_bridge import as_testcase
+    from distcheck import as_testcase
     from distcheck.models.transactions.twophase import TwoPhase
 
     TestTwoPhase = as_testcase(TwoPhase(rms=4), max_examples=200, steps=60)
 
-The test fails with the shrunk counterexample in its message when any
-invariant or action property of the model fails (choose them with
-``properties=[...]``), whatever the model expects of it: a test is a check,
-not a verdict table.  Its shrinking is Hypothesis's own, unbounded.
+It runs as any Hypothesis test does (the active profile's settings, example
+database, health checks, deadline, printed reproducer) and checks the
+properties the model expects to hold; see :func:`as_testcase`.
 
 Engine runs are deterministic: a fixed seed (``--seed``, default 0), no
 example database, no deadline, quiet output, and Hypothesis's shrinking
@@ -51,6 +50,7 @@ import unittest
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, reject, seed, settings
@@ -59,7 +59,6 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -67,7 +66,6 @@ from hypothesis.stateful import (
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import (
     DEADLOCK,
-    BoundAction,
     BoundProperty,
     Model,
     Step,
@@ -147,6 +145,7 @@ def machine_for(
     # A step that leaves the state unchanged cannot break an invariant or reach a new
     # state; only an action property can see it.  Skipping such steps keeps runs moving.
     skip_stutters = not action_props
+    choose, choices = _move_strategy()
 
     class ModelMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -154,8 +153,8 @@ def machine_for(
             self.start: Any = inits[0] if len(inits) == 1 else None
             self.state: Any = self.start
             self.path: list[Step] = []
-            self.options_at: Any = None
-            self.options: dict[str, list[tuple[tuple, Any]]] = {}
+            self.moves_at: Any = None
+            self.moves: dict[str, list[Move]] = {}
             if rec.failure is not None:
                 rec.runs_since_failure += 1
             if self.state is not None:
@@ -168,27 +167,16 @@ def machine_for(
             rec.total_states += 1
             rec.max_depth = max(rec.max_depth, len(self.path) + 1)
 
-        def enabled(self, a: BoundAction) -> list[tuple[tuple, Any]]:
-            """``a``'s enabled (arguments, next state) pairs in the current state, cached."""
-            if self.options_at is not self.state:
-                self.options_at, self.options = self.state, {}
-            found = self.options.get(a.name)
-            if found is None:
-                found = model.enabled(a, self.state)
-                if skip_stutters:
-                    found = [(args, t) for args, t in found if t != self.state]
-                found = self.options[a.name] = found
-            return found
-
-        def may_step(self, a: BoundAction) -> bool:
-            if self.state is None:
-                return False
-            return bool(self.enabled(a))
-
-        def stuck(self) -> bool:
-            if self.state is None:
-                return False
-            return not any(self.may_step(a) for a in model.actions)
+        def enabled_moves(self) -> dict[str, list[Move]]:
+            """The enabled moves of the current state by action (actions with none left out)."""
+            if self.moves_at is not self.state:
+                self.moves_at, self.moves = self.state, {}
+                for a in model.actions:
+                    found = [Move(a.step(args), t) for args, t in model.enabled(a, self.state)
+                             if not (skip_stutters and t == self.state)]
+                    if found:
+                        self.moves[a.name] = found
+            return self.moves
 
         def fail(self, name: str, what: str) -> None:
             rec.record_failure(name, self.start, self.path)
@@ -197,15 +185,36 @@ def machine_for(
                 f"{what} after {len(self.path)} steps of model {model.id}: {labels}"
             )
 
-        def take(self, a: BoundAction, args: tuple, t: Any) -> None:
-            step = a.step(args)
+        # -- the one rule -----------------------------------------------------------------
+
+        # One rule that draws among the moves enabled in the current state: with a rule
+        # per action behind a precondition, Hypothesis's swarm testing switches rules off
+        # at random for a whole example, and every example that reaches a state whose
+        # enabled actions are all switched off is thrown away as invalid (half of them,
+        # on the README's two-phase commit).  This rule always has a move to make.
+        @rule(data=st.data())
+        def step(self, data: Any) -> None:
+            """Take an enabled step; where none is, begin a new behaviour from an initial state."""
+            moves = self.enabled_moves() if self.state is not None else {}
+            if not moves:
+                # restarting (rather than stuttering) spends the remaining steps usefully;
+                # the old behaviour is no trace's part
+                self.path = []
+                self.start = self.state = (
+                    inits[0] if len(inits) == 1
+                    else data.draw(st.sampled_from(inits), label="initial state")
+                )
+                self._count(self.state)
+                return
+            choices[0] = moves
+            move = data.draw(choose, label="step")
             before = self.state
-            self.path.append(step)
-            self.state = t
-            self._count(t)
+            self.path.append(move.step)
+            self.state = move.target
+            self._count(move.target)
             for p in action_props:
-                if not _holds(model, p, before, step, t):
-                    self.fail(p.name, f"action property {p.name} is false for step {step}")
+                if not _holds(model, p, before, move.step, move.target):
+                    self.fail(p.name, f"action property {p.name} is false for step {move.step}")
 
         # -- the properties, after every step ----------------------------------------------
 
@@ -229,19 +238,6 @@ def machine_for(
             if deadlock is not None and not model.has_successor(s):
                 self.fail(deadlock.name, "deadlock: no action is enabled")
 
-        # A run must always have a rule to take, or Hypothesis reports the machine as
-        # broken; restarting (rather than stuttering) spends the remaining steps usefully.
-        @precondition(lambda self: self.stuck())
-        @rule(data=st.data())
-        def start_new_behaviour(self, data: Any) -> None:
-            """No action is enabled: begin a new behaviour (the old one is no trace's part)."""
-            self.path = []
-            self.start = self.state = (
-                inits[0] if len(inits) == 1
-                else data.draw(st.sampled_from(inits), label="initial state")
-            )
-            self._count(self.state)
-
     if len(inits) > 1:
         @initialize(data=st.data())
         def choose_initial_state(self: Any, data: Any) -> None:
@@ -250,24 +246,44 @@ def machine_for(
 
         ModelMachine.choose_initial_state = choose_initial_state  # type: ignore[attr-defined]
 
-    taken_names = set(dir(ModelMachine))
-    for a in model.actions:
-        name = a.name if a.name not in taken_names else f"do_{a.name}"
-        setattr(ModelMachine, name, _rule_for(a, name))
     ModelMachine.__name__ = ModelMachine.__qualname__ = _class_name(model)
     return ModelMachine
 
 
-def _rule_for(a: BoundAction, name: str) -> Any:
-    def take_action(self: Any, data: Any) -> None:
-        options = self.enabled(a)
-        args = data.draw(st.sampled_from([args for args, _ in options]), label=name)
-        t = next(t for candidate, t in options if candidate == args)
-        self.take(a, args, t)
+class Move:
+    """One enabled step and the state it leads to; Hypothesis's reports print it as the step."""
 
-    take_action.__name__ = take_action.__qualname__ = name
-    take_action.__doc__ = f"{'fault' if a.fault else 'action'} {a.name}"
-    return precondition(lambda self: self.may_step(a))(rule(data=st.data())(take_action))
+    __slots__ = ("step", "target")
+
+    def __init__(self, step: Step, target: Any) -> None:
+        self.step = step
+        self.target = target
+
+    def __repr__(self) -> str:
+        return str(self.step)
+
+
+def _move_strategy() -> tuple[st.SearchStrategy[Move], list[dict[str, list[Move]]]]:
+    """One strategy drawing a move among those put in the returned cell before each draw.
+
+    An action first, then its arguments: each enabled action is as likely as under one
+    rule per action, however many argument tuples it has.  The strategy is built once:
+    building one per step (it depends on the state) costs Hypothesis more than the step.
+    """
+    cell: list[dict[str, list[Move]]] = [{}]
+
+    @st.composite
+    def choose(draw: Any) -> Move:
+        actions = list(cell[0].values())
+        among = actions[draw(_index(len(actions)))]
+        return among[draw(_index(len(among)))]
+
+    return choose(), cell
+
+
+@cache
+def _index(n: int) -> st.SearchStrategy[int]:
+    return st.integers(0, n - 1)
 
 
 def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
@@ -279,7 +295,10 @@ def _class_name(model: Model) -> str:
 
 
 def hypothesis_settings(max_examples: int, steps: int) -> settings:
-    """Deterministic, quiet settings: no database, no deadline, no explain phase."""
+    """The engine's settings: deterministic and quiet; no database, no deadline, no explain phase.
+
+    :func:`as_testcase` does not use them: a test follows the user's profile.
+    """
     return settings(
         max_examples=max(1, max_examples),
         stateful_step_count=max(1, steps),
@@ -298,23 +317,103 @@ def as_testcase(
     model: Model,
     properties: Iterable[str] | None = None,
     *,
-    max_examples: int = DEFAULT_EXAMPLES,
-    steps: int = DEFAULT_STEPS,
-    seed_value: int = 0,
+    max_examples: int | None = None,
+    steps: int | None = None,
+    seed_value: int | None = None,
     check_deadlock: bool | None = None,
+    **hypothesis_options: Any,
 ) -> type[unittest.TestCase]:
     """A unittest TestCase (pytest collects it) that explores ``model`` with Hypothesis.
 
-    It checks the named properties (default: every invariant and action
-    property, and ``deadlock`` when the model or ``check_deadlock`` asks for
-    it) and fails with the shrunk counterexample as its message.
+    It behaves as a hand-written ``RuleBasedStateMachine.TestCase`` run by
+    ``@given`` would: its settings are those of the active Hypothesis profile
+    (``settings.load_profile``, ``--hypothesis-profile``), read when the test
+    runs -- the example database (failures are replayed first on the next run),
+    the deadline, health checks, ``derandomize``, ``print_blob`` and so on.
+    Only what you pass changes them: ``max_examples``, ``steps`` (Hypothesis's
+    ``stateful_step_count``) and any other ``hypothesis.settings`` keyword,
+    e.g. ``database=None``, ``deadline=None``,
+    ``suppress_health_check=list(HealthCheck)`` or ``derandomize=True``;
+    ``seed_value`` fixes the seed as ``@seed`` does.  ``@seed(...)`` and the
+    ``@reproduce_failure(...)`` that Hypothesis prints for a failure (with
+    ``print_blob``) also work as decorators on the returned class.
+
+    Expected verdicts: a Hypothesis test can only find violations, so by
+    default it checks the invariants and action properties (and ``deadlock``
+    when the model or ``check_deadlock`` asks for it) that the model expects
+    to *hold*, and fails with the shrunk counterexample -- the steps as
+    Hypothesis's ``state.step(...)`` reproducer and as one line -- when one of
+    them breaks.  Properties expected ``violated`` (known bugs the model
+    documents) are left out, as a passing test could not show them and a
+    failing one would fail by design; ``distcheck check`` shows their
+    counterexamples.  A property named in ``properties=[...]`` is checked
+    whatever its expectation: the test then fails when Hypothesis finds the
+    violation, which is how to watch it find a documented bug.  A model with
+    nothing expected to hold is refused (BadInput): a test that checks nothing
+    cannot fail.
+
+    One departure from Hypothesis's defaults: the ``explain`` phase is left out
+    unless ``phases=`` names it, as it re-runs a failure about a thousand times
+    under a tracer (a minute and more) only to point at the line of this module
+    that reports the violation.
     """
     chosen = _select(model, properties, check_deadlock)
-    machine = seed(seed_value)(machine_for(model, chosen))
-    case = machine.TestCase
-    case.settings = hypothesis_settings(max_examples, steps)
-    case.__name__ = case.__qualname__ = "Test" + machine.__name__.removesuffix("Machine")
-    return case
+    explicit = dict(hypothesis_options)
+    if max_examples is not None:
+        explicit["max_examples"] = max_examples
+    if steps is not None:
+        explicit["stateful_step_count"] = steps
+    settings(**explicit)  # a misspelt or invalid setting fails here, not when the test runs
+    machine = machine_for(model, chosen)
+    # Hypothesis keys its example database by the machine class's name and source, the
+    # same for every configuration of one model; the digest tells them apart, so two
+    # test cases do not replay (and evict) each other's failures.
+    machine._hypothesis_internal_add_digest = repr(  # type: ignore[attr-defined]
+        (model.id, sorted(model.param_values().items()), [p.name for p in chosen])
+    ).encode()
+    if seed_value is not None:
+        machine = seed(seed_value)(machine)
+
+    class ModelTestCase(unittest.TestCase):
+        #: assign a ``hypothesis.settings`` to use it instead of the active profile
+        #: (as for ``RuleBasedStateMachine.TestCase.settings``); the keywords given
+        #: to :func:`as_testcase` still apply on top
+        settings: settings | None = None
+
+        @classmethod
+        def effective_settings(cls) -> settings:
+            """The settings this test runs with now: the profile (or ``settings``) and the keywords."""
+            base = settings(cls.settings)
+            given = dict(explicit)
+            if "phases" not in given:
+                # Hypothesis's explain phase re-runs a shrunk failure about a thousand
+                # times under a tracer (90 s of a 100 s failing run on the two-phase
+                # commit) only to point at the line that raises the violation here.
+                given["phases"] = [p for p in base.phases if p is not Phase.explain]
+            return settings(base, **given)
+
+        def runTest(self) -> None:
+            for marker in _DECORATOR_MARKERS:
+                # @seed / @reproduce_failure on this class are meant for the machine
+                given = getattr(type(self), marker, None)
+                if given is not None:
+                    setattr(machine, marker, given)
+            run_state_machine_as_test(machine, settings=self.effective_settings())
+
+        # for Hypothesis's pytest plugin (--hypothesis-show-statistics, ...)
+        runTest.is_hypothesis_test = True  # type: ignore[attr-defined]
+        runTest._hypothesis_state_machine_class = machine  # type: ignore[attr-defined]
+
+    name = "Test" + machine.__name__.removesuffix("Machine")
+    ModelTestCase.__name__ = ModelTestCase.__qualname__ = name
+    ModelTestCase.__doc__ = (
+        f"Hypothesis explores model {model.id} and checks: "
+        + ", ".join(p.name for p in chosen) + "."
+    )
+    return ModelTestCase
+
+
+_DECORATOR_MARKERS = ("_hypothesis_internal_use_seed", "_hypothesis_internal_use_reproduce_failure")
 
 
 def _select(
@@ -323,7 +422,15 @@ def _select(
     available = {p.name: p for p in model.checked_properties(check_deadlock)
                  if p.kind in CHECKED_KINDS}
     if names is None:
-        return list(available.values())
+        chosen = [p for p in available.values() if p.expect == "holds"]
+        if not chosen:
+            violated = ", ".join(available) or "none"
+            raise BadInput(
+                f"model {model.id} expects no invariant or action property to hold "
+                f"(checkable: {violated}), so a test would check nothing; name the ones "
+                "to check with properties=[...] (the test then fails when one is violated)"
+            )
+        return chosen
     chosen = []
     for name in names:
         if name not in available:
