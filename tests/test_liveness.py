@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.declarations import (
     LivenessSpec,
     always_eventually,
@@ -63,7 +64,7 @@ def _stepper(moves: dict[str, str]) -> Any:
 
 
 def verdict(model: Model, name: str | None = None) -> Any:
-    props = [p for p in model.properties if p.kind == "liveness" and (name is None or p.name == name)]
+    props = [p for p in compile_model(model).properties if p.kind == "liveness" and (name is None or p.name == name)]
     [result] = run(model, props, Options())
     return result
 
@@ -146,13 +147,13 @@ def test_the_lasso_cycle_takes_every_weakly_fair_action_it_must() -> None:
     assert "go" in cycle and "back" in cycle
     m = graph_model(edges, weak=("go", "back"), done=eventually(at("goal")))
     states = [r.trace.initial] + [st.state for st in r.trace.steps]
-    steps = [m.action_named(st.action).step(()) for st in r.trace.steps]
-    assert final_check(m, m.property_named("done"), r.trace, states, steps) is None
+    steps = [compile_model(m).action_named(st.action).step(()) for st in r.trace.steps]
+    assert final_check(m, compile_model(m).property_named("done"), r.trace, states, steps) is None
     assert r.trace.loop_start == 0  # the cycle starts in the initial state a
     only_spin = Trace(**{**r.trace.__dict__, "steps": [TraceStep("spin", {}, "a")]})
     states = [only_spin.initial] + [st.state for st in only_spin.steps]
-    steps = [m.action_named(st.action).step(()) for st in only_spin.steps]
-    problem = final_check(m, m.property_named("done"), only_spin, states, steps)
+    steps = [compile_model(m).action_named(st.action).step(()) for st in only_spin.steps]
+    problem = final_check(m, compile_model(m).property_named("done"), only_spin, states, steps)
     assert problem is not None and "weakly fair go()" in problem
 
 

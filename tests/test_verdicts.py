@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from distcheck.contract import registry
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.outputs.tables import trace_text
@@ -32,8 +33,8 @@ def results_for(model_id: str) -> dict[str, Result]:
 def _cases() -> list:
     cases = []
     for mid, cls in registry.all_models().items():
-        model = cls()
-        names = [p.name for p in model.properties]
+        model = compile_model(cls())
+        names = [p.name for p in compile_model(model).properties]
         if model.check_deadlock:
             names.append("deadlock")
         marks = [pytest.mark.slow] if getattr(cls, "slow", False) else []
@@ -60,6 +61,6 @@ def test_every_model_names_claims_from_the_ledger() -> None:
     assert known, "no claim IDs parsed from the ledger"
     for mid, cls in registry.all_models().items():
         assert cls.claims, f"{mid} names no claim"
-        named = set(cls.claims) | {c for p in cls().properties for c in p.claims}
+        named = set(cls.claims) | {c for p in compile_model(cls()).properties for c in p.claims}
         unknown = named - known
         assert not unknown, f"{mid} names claims not in CLAIMS.md: {sorted(unknown)}"

@@ -218,14 +218,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from distcheck.contract import registry
+    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.model import declared_params
     from distcheck.outputs.tables import console
 
     table = Table(title="bundled models", header_style="bold")
     for col in ("model", "claims", "parameters", "properties"):
         table.add_column(col, overflow="fold")
     for mid, cls in registry.all_models().items():
-        params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items())
-        model = cls()
+        params = ", ".join(f"{n}={p.default!r}" for n, p in declared_params(cls).items())
+        model = compile_model(cls())
         props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
         table.add_row(mid, ",".join(cls.claims), params, props)
     console().print(table)
@@ -238,21 +240,24 @@ def cmd_list(args: argparse.Namespace) -> int:
 def instantiate_all(names: list[str], raw_params: list[tuple[str, str]]) -> list[Any]:
     """Build every selected model with the --param values that apply to it.
 
-    All validation happens here, before anything runs or is written.
+    All validation happens here, before anything runs or is written: each
+    model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import registry
+    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.model import declared_params, unknown_parameter
 
     classes = registry.select(names)
     for name, _ in raw_params:
-        if not any(name in cls.params() for cls in classes):
+        if not any(name in declared_params(cls) for cls in classes):
             if len(classes) == 1:
-                raise classes[0].unknown_parameter(name)
+                raise unknown_parameter(classes[0], name)
             raise BadInput(f"no selected model has a parameter {name!r}; see 'distcheck list'")
     models = []
     for cls in classes:
-        declared = cls.params()
+        declared = declared_params(cls)
         values = {n: declared[n].parse(v) for n, v in raw_params if n in declared}
-        models.append(cls(**values))
+        models.append(compile_model(cls(**values)))
     return models
 
 

@@ -7,7 +7,7 @@ import pkgutil
 from functools import cache
 
 from distcheck.contract.errors import BadInput
-from distcheck.contract.model import Model
+from distcheck.contract.model import Model, family
 
 
 @cache
@@ -52,7 +52,7 @@ def select(names: list[str]) -> list[type[Model]]:
         if not under:
             raise BadInput(
                 f"unknown model {name!r}; run 'distcheck list' to see the model ids "
-                f"(families: {', '.join(sorted({m.family() for m in models.values()}))})"
+                f"(families: {', '.join(sorted({family(m.id) for m in models.values()}))})"
             )
         for m in under:
             chosen[m.id] = m

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from distcheck.contract.model import Model, Step
+from distcheck.contract.compiled import AnyModel, compile_model
+from distcheck.contract.model import Step
 from distcheck.contract.state import to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
@@ -120,7 +121,7 @@ class Trace:
 
 
 def build_trace(
-    model: Model,
+    model: AnyModel,
     prop: str,
     kind: str,
     engine: str,
@@ -132,9 +133,10 @@ def build_trace(
 ) -> Trace:
     """A Trace from raw states ``s0..sn`` and the ``n`` steps between them."""
     assert len(states) == len(steps) + 1
+    model = compile_model(model)
     return Trace(
         model=model.id,
-        params=to_json(model.param_values()),
+        params=to_json(model.param_values),
         property=prop,
         kind=kind,
         engine=engine,

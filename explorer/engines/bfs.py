@@ -14,16 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from distcheck.contract.errors import ModelError
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
+    compile_model,
     explain_failure,
     property_holds,
 )
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
@@ -63,7 +64,7 @@ class Exploration:
 
 
 def explore(
-    model: Model,
+    model: AnyModel,
     properties: list[BoundProperty] | None = None,
     bounds: Bounds | None = None,
     progress: Progress | None = None,
@@ -79,6 +80,7 @@ def explore(
     ``deadlock`` is the first state found without successor, looked for when
     ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
     """
+    model = compile_model(model)
     bounds = bounds or Bounds()
     props = model.checked_properties() if properties is None else properties
     # deadlock is a property like any other; the argument is an override for direct callers
@@ -234,7 +236,7 @@ def _calls(plan: list[tuple[BoundAction, Any]], s: Any) -> list[tuple[Any, ...]]
 
 
 def _judge_initial(
-    model: Model,
+    model: CompiledModel,
     inits: list[Any],
     invariants: Checks,
     wanted: Checks,
@@ -267,8 +269,9 @@ def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
     return path
 
 
-def steps_along(model: Model, states: list[Any]) -> list[Step]:
+def steps_along(model: AnyModel, states: list[Any]) -> list[Step]:
     """The step taken between each pair of consecutive states (first match, deterministic)."""
+    model = compile_model(model)
     steps = []
     for s, t in zip(states, states[1:], strict=False):
         for a, args, u in model.transitions(s):
@@ -285,7 +288,7 @@ SAFETY_KINDS = ("invariant", "action", "sometimes", DEADLOCK)
 
 
 def check(
-    model: Model,
+    model: AnyModel,
     properties: list[BoundProperty] | None = None,
     bounds: Bounds | None = None,
     progress: Progress | None = None,
@@ -293,11 +296,12 @@ def check(
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
-    A property of kind ``deadlock`` (:meth:`Model.deadlock_property`) is
+    A property of kind ``deadlock`` (:meth:`CompiledModel.deadlock_property`) is
     checked like any other.  ``properties`` default to the model's, with
     ``deadlock`` when the model checks it; ``check_deadlock`` adds (True) or
     leaves out (False) the deadlock property either way.
     """
+    model = compile_model(model)
     props = model.checked_properties(check_deadlock) if properties is None else list(properties)
     if properties is not None and check_deadlock is not None:
         props = [p for p in props if p.kind != DEADLOCK]
@@ -307,11 +311,11 @@ def check(
     return results_of(model, run, mine)
 
 
-def results_of(model: Model, run: Exploration, props: list[BoundProperty]) -> list[Result]:
+def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty]) -> list[Result]:
     """Turn an Exploration into per-property Results with shortest traces."""
     stats = run.stats
     out: list[Result] = []
-    params = model.param_values()
+    params = model.param_values
 
     def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None) -> None:
         out.append(

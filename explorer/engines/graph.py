@@ -32,8 +32,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from distcheck.contract.compiled import (
+    AnyModel,
+    CompiledModel,
+    checked_transitions,
+    compile_model,
+    explain_failure,
+)
 from distcheck.contract.errors import ModelError
-from distcheck.contract.model import Model, Step, checked_transitions, explain_failure
+from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Stats
 from distcheck.engines.bfs import Bounds
@@ -47,7 +54,7 @@ if TYPE_CHECKING:  # networkx is imported where it is used: it takes most of a s
 class StateGraph:
     """The reachable graph of one model instance (see the module docstring)."""
 
-    model: Model
+    model: CompiledModel
     states: list[Any]
     index: dict[Any, int]
     initial: list[int]
@@ -97,7 +104,7 @@ class StateGraph:
         import networkx as nx
 
         g = nx.MultiDiGraph(model=self.model.id, params=canonical_text(to_json(
-            self.model.param_values())), complete=self.stats.complete)
+            self.model.param_values)), complete=self.stats.complete)
         initial = set(self.initial)
         for i, s in enumerate(self.states):
             g.add_node(i, label=canonical_text(self.model.describe(s)), initial=i in initial,
@@ -121,12 +128,13 @@ def _edge_attrs(step: Step) -> dict[str, str]:
 # --------------------------------------------------------------------------- building
 
 
-def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
+def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
     """Explore ``model`` breadth-first and keep every transition.
 
     A cut (``bounds``) stops expanding states; the graph then says so in
     ``cut`` and ``stats.complete`` is False.
     """
+    model = compile_model(model)
     bounds = bounds or Bounds()
     start = time.perf_counter()
     deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
@@ -197,5 +205,5 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
     return graph
 
 
-def _has_new(model: Model, s: Any, index: dict[Any, int]) -> bool:
+def _has_new(model: CompiledModel, s: Any, index: dict[Any, int]) -> bool:
     return any(t not in index for _, _, t in checked_transitions(model, s))

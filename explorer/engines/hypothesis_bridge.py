@@ -64,15 +64,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from distcheck.contract.errors import BadInput, ModelError
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import Result, Stats
 from distcheck.engines.sampling import sampled_results
 
@@ -119,7 +120,7 @@ class Recorder:
 
 
 def machine_for(
-    model: Model,
+    model: AnyModel,
     properties: Iterable[BoundProperty] | None = None,
     *,
     recorder: Recorder | None = None,
@@ -137,6 +138,7 @@ def machine_for(
     once every ``sometimes`` property is witnessed, with ``until_witnessed``, and
     after :data:`SHRINK_RUNS` runs past the first failure, with ``limit_shrinking``.
     """
+    model = compile_model(model)
     props = list(model.properties if properties is None else properties)
     invariants = [p for p in props if p.kind == "invariant"]
     action_props = [p for p in props if p.kind == "action"]
@@ -270,11 +272,11 @@ def _rule_for(a: BoundAction, name: str) -> Any:
     return precondition(lambda self: self.may_step(a))(rule(data=st.data())(take_action))
 
 
-def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
+def _holds(model: CompiledModel, p: BoundProperty, *args: Any) -> bool:
     return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
 
-def _class_name(model: Model) -> str:
+def _class_name(model: CompiledModel) -> str:
     return "".join(part.title() for part in model.id.replace("_", ".").split(".")) + "Machine"
 
 
@@ -295,7 +297,7 @@ def hypothesis_settings(max_examples: int, steps: int) -> settings:
 
 
 def as_testcase(
-    model: Model,
+    model: AnyModel,
     properties: Iterable[str] | None = None,
     *,
     max_examples: int = DEFAULT_EXAMPLES,
@@ -318,8 +320,9 @@ def as_testcase(
 
 
 def _select(
-    model: Model, names: Iterable[str] | None, check_deadlock: bool | None
+    model: AnyModel, names: Iterable[str] | None, check_deadlock: bool | None
 ) -> list[BoundProperty]:
+    model = compile_model(model)
     available = {p.name: p for p in model.checked_properties(check_deadlock)
                  if p.kind in CHECKED_KINDS}
     if names is None:
@@ -339,7 +342,7 @@ def _select(
 
 
 def search(
-    model: Model,
+    model: AnyModel,
     target: BoundProperty | None,
     wanted: list[BoundProperty],
     recorder: Recorder,
@@ -410,13 +413,14 @@ def _search_seed(seed_value: int, index: int) -> int:
     return seed_value * 1009 + index
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``hypothesis`` safety engine (registered in ``distcheck.engines.checker.SAFETY_ENGINES``).
 
     One Hypothesis search per invariant, action property and deadlock check,
     so each gets its own shrunk counterexample; ``sometimes`` properties are
     witnessed along the way.
     """
+    model = compile_model(model)
     examples = options.runs if options.runs is not None else DEFAULT_EXAMPLES
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
     max_seconds = options.bounds.max_seconds

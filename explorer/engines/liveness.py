@@ -6,7 +6,7 @@ A model declares liveness properties as class attributes next to its
 invariants; a predicate is a function ``(self, s) -> bool`` (a lambda is fine)
 or the name of a model method ``(s) -> bool``::
 
-    class Lock(Model):
+    class Lock(CompiledModel):
         weak_fair = ("all_protocol", "tick")   # protocol steps and time; never a crash
         decided = eventually(lambda self, s: s.owner is not None,
                              expect="violated", doc="Someone eventually gets the lock.")
@@ -98,6 +98,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from distcheck.contract.compiled import (
+    AnyModel,
+    BoundProperty,
+    CompiledModel,
+    checked_transitions,
+    compile_model,
+    property_holds,
+)
 from distcheck.contract.declarations import (
     ALL_PROTOCOL,
     FAIRABLE_FAULTS,
@@ -108,13 +116,7 @@ from distcheck.contract.declarations import (
     predicate_name,
 )
 from distcheck.contract.errors import ModelError
-from distcheck.contract.model import (
-    BoundProperty,
-    Model,
-    Step,
-    checked_transitions,
-    property_holds,
-)
+from distcheck.contract.model import Step
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
 from distcheck.engines.graph import StateGraph, build
 
@@ -122,16 +124,17 @@ ENGINE = "bfs-scc"
 KIND = LIVENESS
 
 
-def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
+def _bind(model: CompiledModel, pred: Predicate, prop: str) -> Callable[[Any], bool]:
     """The predicate as ``f(state) -> bool``; one that raises becomes one ModelError."""
+    author = model.model  # predicates are the author's: ``self`` is the instance
     if isinstance(pred, str):
-        method = getattr(model, pred, None)
+        method = getattr(author, pred, None)
         if not callable(method):
             raise ModelError(f"model {model.id}: liveness property {prop} names {pred!r}, "
                              "which is not a method of the model")
         return lambda s: property_holds(model, prop, method, s)
     def of_model(s: Any) -> Any:
-        return pred(model, s)
+        return pred(author, s)
 
     return lambda s: property_holds(model, prop, of_model, s)
 
@@ -151,8 +154,9 @@ class Fairness:
         return 2 if action in self.strong else 1 if action in self.weak else 0
 
 
-def fairness_of(model: Model) -> Fairness:
+def fairness_of(model: AnyModel) -> Fairness:
     """Resolve the model's ``weak_fair`` / ``strong_fair`` names (ModelError if wrong)."""
+    model = compile_model(model)
     by_name = {a.name: a for a in model.actions}
 
     def resolve(names: Iterable[str], attr: str) -> frozenset[str]:
@@ -507,7 +511,7 @@ def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None
 # --------------------------------------------------------------------------- runner
 
 
-def _evaluate(model: Model, graph: StateGraph, prop: BoundProperty, pred: Predicate
+def _evaluate(model: CompiledModel, graph: StateGraph, prop: BoundProperty, pred: Predicate
               ) -> list[bool]:
     fn = _bind(model, pred, prop.name)
     states = graph.states
@@ -546,9 +550,10 @@ class Judgement:
     vacuous: bool = False
 
 
-def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_kind: list[int],
+def check_property(model: AnyModel, graph: StateGraph, prop: BoundProperty, fair_kind: list[int],
                    enabled: Enabled | None = None) -> Judgement:
     """Judge one liveness property on ``graph``."""
+    model = compile_model(model)
     spec = _spec_of(model, prop)
     q_holds = _evaluate(model, graph, prop, spec.q)
     p_holds = _evaluate(model, graph, prop, spec.p) if spec.p is not None else None
@@ -571,7 +576,7 @@ def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_ki
                      "reachable states")
 
 
-def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
+def _spec_of(model: CompiledModel, prop: BoundProperty) -> LivenessSpec:
     spec = prop.spec
     if not isinstance(spec, LivenessSpec) or spec.form not in FORMS:
         raise ModelError(f"model {model.id}: liveness property {prop.name} was not declared with "
@@ -579,8 +584,9 @@ def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
     return spec
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """KIND_RUNNERS entry: check every liveness property of ``model`` on one graph."""
+    model = compile_model(model)
     fairness = fairness_of(model)
     graph = build(model, options.bounds)
     fair_kind = label_fairness(graph, fairness)
@@ -596,7 +602,7 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
             shape = {"lasso": "deadlock" if trace.loop_start == len(trace.steps) else "livelock"}
         if judged.vacuous:
             shape = {"vacuous": True}
-        out.append(Result(model.id, model.param_values(), prop.name, KIND, prop.expect,
+        out.append(Result(model.id, model.param_values, prop.name, KIND, prop.expect,
                           judged.verdict, judged.reason, stats, ENGINE, trace, claims=prop.claims,
                           extra=shape))
     return out
@@ -605,9 +611,10 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
 # --------------------------------------------------------------------------- replay
 
 
-def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+def final_check(model: AnyModel, prop: BoundProperty, trace: Trace, states: list[Any],
                 steps: list[Step]) -> str | None:
     """FINAL_CHECKS["liveness"]: does the replayed lasso still violate ``prop`` fairly?"""
+    model = compile_model(model)
     spec = _spec_of(model, prop)
     k = trace.loop_start
     if k is None:
@@ -644,7 +651,7 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
     return _unfairness(model, cycle, steps[k:])
 
 
-def _unfairness(model: Model, cycle: list[Any], cycle_steps: list[Step]) -> str | None:
+def _unfairness(model: CompiledModel, cycle: list[Any], cycle_steps: list[Step]) -> str | None:
     """Why the cycle is not a fair behaviour any more, or None when it is fair."""
     fairness = fairness_of(model)
     if not (fairness.weak or fairness.strong):

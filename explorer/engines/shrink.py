@@ -31,15 +31,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from distcheck.contract.errors import BadInput
-from distcheck.contract.model import (
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
     call_action,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace, build_trace, violation_message
 
@@ -59,8 +61,9 @@ class Target:
     doc: str = ""
 
     @classmethod
-    def of(cls, model: Model, name: str) -> Target:
+    def of(cls, model: AnyModel, name: str) -> Target:
         """The target for property ``name`` of ``model`` (``deadlock`` included)."""
+        model = compile_model(model)
         prop = model.traced_property(name)
         if prop is None:
             raise BadInput(f"model {model.id} has no property {name!r} to minimise a trace for")
@@ -88,12 +91,13 @@ class Execution:
     steps: list[Step]
 
 
-def execute(model: Model, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
+def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
     """Re-execute ``steps`` from ``initial``; the prefix up to the first violation, or None.
 
     None when a step does not apply (unknown action, argument out of its
     domain, not enabled) or when no violation of ``target`` is reached.
     """
+    model = compile_model(model)
     by_name: dict[str, BoundAction] = {a.name: a for a in model.actions}
     states = [initial]
     taken: list[Step] = []
@@ -121,7 +125,7 @@ def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
     return any(args == candidate for candidate in a.arguments(s))
 
 
-def _violated_in(model: Model, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
+def _violated_in(model: CompiledModel, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
     if target.kind == "invariant":
         return not property_holds(model, target.name, target.check, t)  # type: ignore[arg-type]
     if target.kind == "action":
@@ -171,7 +175,7 @@ class Minimized:
 class _Search:
     """Remembers every candidate tried, so no sequence is re-executed twice."""
 
-    def __init__(self, model: Model, target: Target, initial: Any) -> None:
+    def __init__(self, model: CompiledModel, target: Target, initial: Any) -> None:
         self.model, self.target, self.initial = model, target, initial
         self.tried: dict[tuple, Execution | None] = {}
 
@@ -245,7 +249,7 @@ def distinct_values(steps: Sequence[Step]) -> int:
     return sum(len(v) for v in _values_by_argument(steps).values())
 
 
-def _with_argument(model: Model, st: Step, name: str, old: Any, new: Any) -> Step:
+def _with_argument(model: CompiledModel, st: Step, name: str, old: Any, new: Any) -> Step:
     if name not in st.arg_names:
         return st
     args = tuple(new if (n == name and v == old) else v
@@ -258,13 +262,13 @@ def _with_argument(model: Model, st: Step, name: str, old: Any, new: Any) -> Ste
 
 
 def minimize_steps(
-    model: Model, target: Target, initial: Any, steps: Sequence[Step]
+    model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
 ) -> tuple[Execution, int]:
     """The smallest reproducing execution found, and how many candidates were replayed.
 
     Raises BadInput when ``steps`` itself does not reproduce the violation.
     """
-    search = _Search(model, target, initial)
+    search = _Search(compile_model(model), target, initial)
     found = search.test(list(steps))
     if found is None:
         raise BadInput(
@@ -282,7 +286,7 @@ def minimize_steps(
 
 
 def minimize_run(
-    model: Model,
+    model: AnyModel,
     target: Target,
     initial: Any,
     steps: Sequence[Step],
@@ -291,6 +295,7 @@ def minimize_run(
     loop_start: int | None = None,
 ) -> Minimized:
     """Minimise a violating run an engine found and build the trace it reports."""
+    model = compile_model(model)
     started = time.perf_counter()
     best, candidates = minimize_steps(model, target, initial, steps)
     last = best.steps[-1] if best.steps else None
