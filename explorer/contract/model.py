@@ -14,6 +14,14 @@ A protocol model is a subclass of :class:`Model`.  It declares
   transitions ``s --step--> t``), :func:`sometimes` (a sanity reachability
   check), each with the verdict the claims ledger expects.
 
+Variants subclass a model.  An inherited action or property is removed by
+setting its name to ``None`` and redefined only with its decorator again: a
+plain method (or any other value) under that name is a TypeError naming the
+class and the action, raised when the class is defined, so a declaration
+never vanishes silently.  A decorated action stays callable as a method --
+``self.rm_prepare(s, rm=1)``, ``Parent.rm_prepare(self, s, 1)``,
+``super().rm_prepare(s, rm)`` -- and returns what the function returns.
+
 The class holds only what an author writes.  Engines never call methods of
 it by name: they work on a compiled view (:mod:`distcheck.contract.compiled`)
 built once from an instance, so a helper method named ``enabled`` or
@@ -313,6 +321,10 @@ class Model:
     #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
     slow: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _refuse_silent_overrides(cls)
+
     def __init__(self, **params: Any) -> None:
         declared = declared_params(type(self))
         for name, value in params.items():
@@ -362,6 +374,31 @@ def declared(cls: type, kind: type) -> dict[str, Any]:
             elif name in found:
                 del found[name]
     return found
+
+
+def _refuse_silent_overrides(cls: type) -> None:
+    """TypeError when ``cls`` redefines an inherited action or property without its decorator.
+
+    A plain method named like an inherited action would otherwise drop the
+    action without a word (the engines see declarations only).
+    """
+    for kind, what, how in ((Action, "action", "@action(...) or @fault(...)"),
+                            (Property, "property", "its property decorator")):
+        inherited: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__[1:]):
+            for name, value in vars(klass).items():
+                if isinstance(value, kind):
+                    inherited[name] = klass
+                elif name in inherited:
+                    del inherited[name]
+        for name, value in vars(cls).items():
+            if name in inherited and value is not None and not isinstance(value, kind):
+                raise TypeError(
+                    f"{cls.__qualname__}.{name} replaces the {what} {name} of "
+                    f"{inherited[name].__qualname__} with a plain {type(value).__name__}: "
+                    f"decorate it with {how} to redefine the {what}, set {name} = None to "
+                    "remove it, or give the helper another name"
+                )
 
 
 def declared_params(cls: type) -> dict[str, Param]:
