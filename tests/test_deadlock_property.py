@@ -153,15 +153,15 @@ def test_deadlock_trace_minimises_as_a_property() -> None:
 
 
 def test_has_successor_and_enabled() -> None:
-    model = Stops()
-    up = compile_model(model).action_named("up")
-    assert compile_model(model).has_successor(1) and not compile_model(model).has_successor(2)
-    assert compile_model(model).enabled(up, 0) == [((), 1)] and compile_model(model).enabled(up, 2) == []
-    broken = Broken()
+    model = compile_model(Stops())
+    up = model.action_named("up")
+    assert model.has_successor(1) and not model.has_successor(2)
+    assert model.enabled(up, 0) == [(up, (), 1)] and model.enabled(up, 2) == []
+    broken = compile_model(Broken())
     with pytest.raises(ModelError, match="boom"):
-        compile_model(broken).has_successor(2)
+        broken.has_successor(2)
     with pytest.raises(ModelError, match="boom"):
-        compile_model(broken).enabled(compile_model(broken).action_named("boom"), 0)
+        broken.enabled(broken.action_named("boom"), 0)
 
 
 def test_violation_messages_use_the_first_docstring_line() -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from distcheck.contract.errors import BadInput, ModelError
@@ -31,6 +31,7 @@ from distcheck.contract.model import (
     DEADLOCK,
     EXPECTATIONS,
     Action,
+    Branch,
     Domain,
     Model,
     Property,
@@ -67,6 +68,11 @@ class BoundAction:
     static_args: tuple[tuple[Any, ...], ...] | None
     dynamic: tuple[Callable[[Any], tuple], ...] | None = None
     steps: dict[tuple[Any, ...], Step] = field(default_factory=dict)
+    #: ``call`` is a generator function: its successors are the branches (see :func:`branches`)
+    branching: bool = False
+    #: the branch this is a view of (:meth:`with_branch`); None for the action itself
+    branch: str | int | None = None
+    views: dict[str | int, BoundAction] = field(default_factory=dict)
 
     def arguments(self, s: Any) -> Iterable[tuple[Any, ...]]:
         """Every argument tuple this action ranges over in state ``s``."""
@@ -78,8 +84,15 @@ class BoundAction:
     def step(self, args: tuple[Any, ...]) -> Step:
         st = self.steps.get(args)
         if st is None:
-            st = self.steps[args] = Step(self.name, args, self.arg_names, self.fault)
+            st = self.steps[args] = Step(self.name, args, self.arg_names, self.fault, self.branch)
         return st
+
+    def with_branch(self, label: str | int) -> BoundAction:
+        """This branching action seen as one of its branches: its steps carry ``label``."""
+        view = self.views.get(label)
+        if view is None:
+            view = self.views[label] = replace(self, branch=label, steps={}, views={})
+        return view
 
 
 @dataclass
@@ -157,12 +170,21 @@ class CompiledModel:
         return list(seen)
 
     def transitions(self, s: Any) -> Iterator[tuple[BoundAction, tuple[Any, ...], Any]]:
-        """Every enabled (action, args, next state) from ``s``, in declaration order."""
+        """Every enabled (action, args, next state) from ``s``, in declaration order.
+
+        The successors of a branching action come with the view of their
+        branch as the action, so ``a.step(args)`` names the branch.
+        """
         for a in self.actions:
             call = a.call
             for args in a.arguments(s):
                 t = call(s, *args)
-                if t is not None:
+                if t is None:
+                    continue
+                if a.branching:
+                    for view, u in branches(self.id, a, s, args, t):
+                        yield view, args, u
+                else:
                     yield a, args, t
 
     def has_successor(self, s: Any) -> bool:
@@ -172,22 +194,29 @@ class CompiledModel:
         """
         return next(checked_transitions(self, s), None) is not None
 
-    def enabled(self, a: BoundAction, s: Any) -> list[tuple[tuple[Any, ...], Any]]:
-        """``a``'s enabled (arguments, next state) pairs in ``s``.
+    def enabled(self, a: BoundAction, s: Any) -> list[tuple[BoundAction, tuple[Any, ...], Any]]:
+        """``a``'s enabled (action or branch, arguments, next state) triples in ``s``.
 
         Model code that raises becomes one ModelError (not for hot loops).
         """
-        found = []
-        for args in action_arguments(self, a, s):
-            t = call_action(self, a, s, args)
-            if t is not None:
-                found.append((args, t))
-        return found
+        return [(view, args, t) for args in action_arguments(self, a, s)
+                for view, t in successors(self, a, s, args)]
 
     # -- lookups --------------------------------------------------------------------------
 
     def action_named(self, name: str) -> BoundAction | None:
         return self._actions_by_name.get(name)
+
+    def action_for(self, step: Step) -> BoundAction | None:
+        """The action a step names, as the view of its branch when it names one.
+
+        None when the action does not exist, or the step names a branch of
+        an action that does not branch.
+        """
+        a = self._actions_by_name.get(step.action)
+        if a is None or step.branch is None:
+            return a
+        return a.with_branch(step.branch) if a.branching else None
 
     def property_named(self, name: str) -> BoundProperty | None:
         return self._properties_by_name.get(name)
@@ -231,11 +260,11 @@ class CompiledModel:
         resolved = [self._resolve_domain(a.name, arg, spec) for arg, spec in a.domains.items()]
         if all(not callable(r) for r in resolved):
             static = tuple(itertools.product(*resolved))
-            return BoundAction(a.name, call, names, a.fault, static)
+            return BoundAction(a.name, call, names, a.fault, static, branching=a.branching)
         dynamic = tuple(
             _state_domain(r) if callable(r) else (lambda s, r=r: r) for r in resolved
         )
-        return BoundAction(a.name, call, names, a.fault, None, dynamic)
+        return BoundAction(a.name, call, names, a.fault, None, dynamic, branching=a.branching)
 
     def _resolve_domain(self, action_name: str, arg: str, spec: Domain) -> Any:
         model = self.model
@@ -283,18 +312,67 @@ def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tup
     return lambda s: ordered(method(s))
 
 
+# --------------------------------------------------------------------------- branches
+
+
+def branches(model_id: str, a: BoundAction, s: Any, args: tuple[Any, ...], produced: Any
+             ) -> list[tuple[BoundAction, Any]]:
+    """The successors a branching action's call ``produced``, each with its branch's view.
+
+    A value made by :func:`~distcheck.contract.model.branch` carries its
+    label; any other is labelled by its position among the values yielded;
+    ``None`` is a disabled branch.  Two branches with one label are a
+    ModelError: a trace could not say which one it took.
+    """
+    out: list[tuple[BoundAction, Any]] = []
+    labels: set[str | int] = set()
+    for position, item in enumerate(produced):
+        if item is None:
+            continue
+        if type(item) is Branch:
+            label, t = item
+        else:
+            label, t = position, item
+        if label in labels:
+            raise ModelError(f"model {model_id}: action {a.step(args)} yielded two branches "
+                             f"labelled {label!r} in state {s!r}"[:600])
+        labels.add(label)
+        out.append((a.with_branch(label), t))
+    return out
+
+
 # --------------------------------------------------------------------------- guarded calls
 
 
-def call_action(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
-    """``a(s, *args)``; a model that raises becomes one ModelError naming action, args and state."""
+def successors(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]
+               ) -> list[tuple[BoundAction, Any]]:
+    """Every (action or branch view, successor) of ``a(s, *args)``.
+
+    A model that raises becomes one ModelError naming action, args and state.
+    """
     try:
-        return a.call(s, *args)
+        t = a.call(s, *args)
+        if t is None:
+            return []
+        return branches(model.id, a, s, args, t) if a.branching else [(a, t)]
+    except ModelError:
+        raise
     except Exception as exc:
         raise ModelError(
             f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: {exc} "
             f"in state {s!r}"[:600]
         ) from exc
+
+
+def call_action(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
+    """The successor ``a(s, *args)`` gives (of ``a``'s branch, for a branch view), or None.
+
+    A model that raises becomes one ModelError naming action, args and state.
+    """
+    for view, t in successors(model, a, s, args):
+        if view.branch == a.branch:
+            return t
+    return None
 
 
 def action_arguments(model: CompiledModel, a: BoundAction, s: Any) -> list[tuple[Any, ...]]:
@@ -313,9 +391,8 @@ def checked_transitions(model: CompiledModel, s: Any
     """:meth:`CompiledModel.transitions` with each model call guarded (not for hot loops)."""
     for a in model.actions:
         for args in action_arguments(model, a, s):
-            t = call_action(model, a, s, args)
-            if t is not None:
-                yield a, args, t
+            for view, t in successors(model, a, s, args):
+                yield view, args, t
 
 
 def property_holds(model: CompiledModel, name: str, check: Callable[..., Any], *args: Any) -> bool:
@@ -358,26 +435,24 @@ def explain_failure(
             )
     if a is None or args not in choices.get(a.name, ()):
         return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
-    step = a.step(args)
     try:
-        t = a.call(s, *args)
-    except Exception as again:
-        return ModelError(
-            f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
-            f"in state {s!r}"[:600]
-        )
-    try:
-        hash(t)
-    except TypeError as bad:
-        return ModelError(
-            f"model {model.id}: action {step} produced an unhashable state ({bad}); "
-            f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
-        )
-    for p in props:
-        if p.kind in ("invariant", "sometimes"):
-            property_holds(model, p.name, p.check, t)  # raises the property's ModelError
-        elif p.kind == "action":
-            property_holds(model, p.name, p.check, s, step, t)
+        found = successors(model, a, s, args)
+    except ModelError as again:
+        return again
+    for view, t in found:
+        step = view.step(args)
+        try:
+            hash(t)
+        except TypeError as bad:
+            return ModelError(
+                f"model {model.id}: action {step} produced an unhashable state ({bad}); "
+                f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
+            )
+        for p in props:
+            if p.kind in ("invariant", "sometimes"):
+                property_holds(model, p.name, p.check, t)  # raises the property's ModelError
+            elif p.kind == "action":
+                property_holds(model, p.name, p.check, s, step, t)
     return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
 
 

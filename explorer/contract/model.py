@@ -37,7 +37,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MethodType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from distcheck.contract.errors import BadInput
 from distcheck.contract.state import to_json
@@ -166,13 +166,16 @@ class Action:
 
     It stays callable as the method it decorates: ``self.rm_prepare(s, rm=1)``
     and ``Parent.rm_prepare(self, s, 1)`` run the function and return what it
-    returns (the successor, or None).
+    returns: the successor or None, or for a branching action its generator
+    of successors (``yield from self.other(s)`` re-yields its branches).
     """
 
     fn: Callable[..., Any]
     domains: dict[str, Domain]
     fault: str | None = None
     name: str = ""
+    #: a generator function: each value it yields is a successor of its own (a branch)
+    branching: bool = False
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -191,6 +194,8 @@ def action(**domains: Domain) -> Callable[[Callable[..., Any]], Action]:
 
     Each keyword names one of ``fn``'s arguments and the finite domain it
     ranges over, e.g. ``@action(rm="rms")`` for ``def rm_prepare(self, s, rm)``.
+    A generator ``fn`` is a branching action: it yields every successor it
+    allows, each optionally labelled with :func:`branch`.
     """
     return lambda fn: _make_action(fn, domains, None)
 
@@ -213,7 +218,31 @@ def _make_action(fn: Callable[..., Any], domains: dict[str, Domain], kind: str |
             f"action {fn.__name__}: arguments {argnames} after (self, s) must match the declared "
             f"domains {sorted(domains)}"
         )
-    return Action(fn=fn, domains={a: domains[a] for a in argnames}, fault=kind, name=fn.__name__)
+    return Action(fn=fn, domains={a: domains[a] for a in argnames}, fault=kind, name=fn.__name__,
+                  branching=inspect.isgeneratorfunction(fn))
+
+
+class Branch(NamedTuple):
+    """One successor of a branching action, with the label traces show for it."""
+
+    label: str | int
+    state: Any
+
+
+def branch(label: str | int, state: Any) -> Branch | None:
+    """``yield branch("commit", t)`` in an action: the successor ``t``, labelled ``commit``.
+
+    A branching action (a generator) yields each successor it allows, as
+    PlusCal's ``either``/``or`` or TLA+'s ``\\/`` and ``\\E`` do: each one is a
+    transition of its own, counted, explored and recorded separately.  A
+    label names the branch in traces (``"branch": "commit"``); an unlabelled
+    ``yield t`` is labelled by its position among the values yielded.  A
+    ``None`` state (a disabled branch) is passed over, so
+    ``yield branch("commit", t if ok else None)`` keeps the other positions.
+    """
+    if isinstance(label, bool) or not isinstance(label, (str, int)):
+        raise TypeError(f"a branch label is a string or an int, not {label!r}")
+    return None if state is None else Branch(label, state)
 
 
 # --------------------------------------------------------------------------- properties
@@ -281,13 +310,20 @@ class Step:
     args: tuple[Any, ...] = ()
     arg_names: tuple[str, ...] = ()
     fault: str | None = None
+    #: which successor of a branching action (its label), None for a plain action
+    branch: str | int | None = None
 
     def kwargs(self) -> dict[str, Any]:
         return dict(zip(self.arg_names, self.args, strict=True))
 
     def __str__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in zip(self.arg_names, self.args, strict=True))
-        return f"{self.action}({inner})"
+        return f"{self.action}({inner})" + branch_suffix(self.branch)
+
+
+def branch_suffix(label: str | int | None) -> str:
+    """How a step's label shows its branch: ``tm_decide()[commit]``, nothing for a plain step."""
+    return "" if label is None else f"[{label}]"
 
 
 # --------------------------------------------------------------------------- the author's class

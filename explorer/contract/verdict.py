@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distcheck.contract.compiled import AnyModel, compile_model
-from distcheck.contract.model import Step
+from distcheck.contract.model import Step, branch_suffix
 from distcheck.contract.state import to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
@@ -66,13 +66,18 @@ class TraceStep:
     args: dict[str, Any]
     state: Any
     fault: str | None = None
+    #: the label of the branch a branching action took (``Step.branch``)
+    branch: str | int | None = None
 
     def label(self) -> str:
         inner = ", ".join(f"{k}={_short(v)}" for k, v in self.args.items())
-        return f"{self.action}({inner})"
+        return f"{self.action}({inner})" + branch_suffix(self.branch)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.action, "args": self.args, "state": self.state}
+        out: dict[str, Any] = {"action": self.action, "args": self.args}
+        if self.branch is not None:
+            out["branch"] = self.branch
+        out["state"] = self.state
         if self.fault:
             out["fault"] = self.fault
         return out
@@ -143,7 +148,7 @@ def build_trace(
         message=message,
         initial=model.describe(states[0]),
         steps=[
-            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault)
+            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault, st.branch)
             for st, s in zip(steps, states[1:], strict=True)
         ],
         seed=seed,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from distcheck.contract.compiled import (
@@ -19,6 +20,7 @@ from distcheck.contract.compiled import (
     BoundAction,
     BoundProperty,
     CompiledModel,
+    branches,
     compile_model,
     explain_failure,
     property_holds,
@@ -111,6 +113,8 @@ def explore(
             for a in model.actions]
     fixed = all(entries is not None for _, entries in plan)
     static_calls = [e for _, entries in plan for e in entries] if fixed else []
+    branching = any(a.branching for a in model.actions)
+    model_id = model.id
     judging = bool(invariants or wanted)
     frontier = inits
     total = stats.total_states
@@ -133,7 +137,13 @@ def explore(
         try:
             for s in frontier:
                 before = total
-                for a, call, args, arity, x, y in static_calls if fixed else _calls(plan, s):
+                calls: Any = static_calls if fixed else _calls(plan, s)
+                if branching:
+                    # a branching action's successors are appended as calls of their own,
+                    # which the chain reaches once the action calls are done
+                    more: list[tuple[Any, ...]] = []
+                    calls = chain(calls, more)
+                for a, call, args, arity, x, y in calls:
                     # call(s, *args) costs twice a plain call: spell out the usual arities
                     if arity == 1:
                         t = call(s, x)
@@ -141,6 +151,9 @@ def explore(
                         t = call(s)
                     elif arity == 2:
                         t = call(s, x, y)
+                    elif arity < 0:
+                        more += _branch_calls(model_id, a, s, args, call(s, *args))
+                        continue
                     else:
                         t = call(s, *args)
                     if t is None:
@@ -217,14 +230,28 @@ Checks = list[tuple[str, Callable[..., Any]]]
 
 
 def _entries(a: BoundAction, arguments: Any) -> list[tuple[Any, ...]]:
-    """Calls of action ``a``: ``(action, bound method, args, len(args), args[0], args[1])``."""
+    """Calls of action ``a``: ``(action, bound method, args, len(args), args[0], args[1])``.
+
+    A branching action's calls have arity -1: the hot loop expands them.
+    """
     out = []
     call = a.call
     for args in arguments:
         args = tuple(args)
         n = len(args)
-        out.append((a, call, args, n, args[0] if n else None, args[1] if n > 1 else None))
+        out.append((a, call, args, -1 if a.branching else n, args[0] if n else None,
+                    args[1] if n > 1 else None))
     return out
+
+
+def _given(s: Any, t: Any) -> Any:
+    return t
+
+
+def _branch_calls(model_id: str, a: BoundAction, s: Any, args: tuple[Any, ...], produced: Any
+                  ) -> list[tuple[Any, ...]]:
+    """One call entry per branch: the branch's view as action, its successor as the result."""
+    return [(view, _given, args, 1, t, None) for view, t in branches(model_id, a, s, args, produced)]
 
 
 def _calls(plan: list[tuple[BoundAction, Any]], s: Any) -> list[tuple[Any, ...]]:

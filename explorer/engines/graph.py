@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from distcheck.contract.compiled import (
     AnyModel,
     CompiledModel,
+    branches,
     checked_transitions,
     compile_model,
     explain_failure,
@@ -146,7 +147,7 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
     parent_label = array("l", [-1] * len(states))
     offsets, targets, edge_labels = array("q", [0]), array("q"), array("l")
     labels: list[Step] = []
-    label_ids: list[dict[tuple, int]] = [{} for _ in model.actions]
+    label_ids: list[dict[Any, int]] = [{} for _ in model.actions]
     total = model.initial_generated  # repeats included, as the BFS counts them
     cut: str | None = None
     i = 0
@@ -169,23 +170,28 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
             for a_index, a in enumerate(model.actions):
                 call = a.call
                 ids = label_ids[a_index]
+                branching = a.branching
                 for args in a.static_args if a.static_args is not None else a.arguments(s):
                     t = call(s, *args)
                     if t is None:
                         continue
-                    label = ids.get(args)
-                    if label is None:
-                        label = ids[args] = len(labels)
-                        labels.append(a.step(args))
-                    j = index.get(t)
-                    if j is None:
-                        j = index[t] = len(states)
-                        states.append(t)
-                        depth_of.append(depth + 1)
-                        parent.append(i)
-                        parent_label.append(label)
-                    targets.append(j)
-                    edge_labels.append(label)
+                    # one edge per successor: a branching action's are labelled per branch
+                    found = (branches(model.id, a, s, args, t) if branching else ((a, t),))
+                    for view, u in found:
+                        key = (args, view.branch) if branching else args
+                        label = ids.get(key)
+                        if label is None:
+                            label = ids[key] = len(labels)
+                            labels.append(view.step(args))
+                        j = index.get(u)
+                        if j is None:
+                            j = index[u] = len(states)
+                            states.append(u)
+                            depth_of.append(depth + 1)
+                            parent.append(i)
+                            parent_label.append(label)
+                        targets.append(j)
+                        edge_labels.append(label)
         except ModelError:
             raise
         except Exception as exc:  # which domain, call or state broke is found again there

@@ -157,7 +157,7 @@ def machine_for(
             self.state: Any = self.start
             self.path: list[Step] = []
             self.options_at: Any = None
-            self.options: dict[str, list[tuple[tuple, Any]]] = {}
+            self.options: dict[str, list[tuple[BoundAction, tuple, Any]]] = {}
             if rec.failure is not None:
                 rec.runs_since_failure += 1
             if self.state is not None:
@@ -170,15 +170,15 @@ def machine_for(
             rec.total_states += 1
             rec.max_depth = max(rec.max_depth, len(self.path) + 1)
 
-        def enabled(self, a: BoundAction) -> list[tuple[tuple, Any]]:
-            """``a``'s enabled (arguments, next state) pairs in the current state, cached."""
+        def enabled(self, a: BoundAction) -> list[tuple[BoundAction, tuple, Any]]:
+            """``a``'s enabled (action or branch, arguments, next state) in the current state."""
             if self.options_at is not self.state:
                 self.options_at, self.options = self.state, {}
             found = self.options.get(a.name)
             if found is None:
                 found = model.enabled(a, self.state)
                 if skip_stutters:
-                    found = [(args, t) for args, t in found if t != self.state]
+                    found = [option for option in found if option[2] != self.state]
                 found = self.options[a.name] = found
             return found
 
@@ -263,9 +263,12 @@ def machine_for(
 def _rule_for(a: BoundAction, name: str) -> Any:
     def take_action(self: Any, data: Any) -> None:
         options = self.enabled(a)
-        args = data.draw(st.sampled_from([args for args, _ in options]), label=name)
-        t = next(t for candidate, t in options if candidate == args)
-        self.take(a, args, t)
+        # drawn as the arguments (with the branch label for a branching action), which
+        # is what a printed reproducer shows
+        choices = [(args, view.branch) if a.branching else args for view, args, _ in options]
+        chosen = data.draw(st.sampled_from(choices), label=name)
+        view, args, t = options[choices.index(chosen)]
+        self.take(view, args, t)
 
     take_action.__name__ = take_action.__qualname__ = name
     take_action.__doc__ = f"{'fault' if a.fault else 'action'} {a.name}"

@@ -98,14 +98,13 @@ def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
     domain, not enabled) or when no violation of ``target`` is reached.
     """
     model = compile_model(model)
-    by_name: dict[str, BoundAction] = {a.name: a for a in model.actions}
     states = [initial]
     taken: list[Step] = []
     if _violated_in(model, target, initial, None, None):
         return Execution(states, taken)
     s = initial
     for st in steps:
-        a = by_name.get(st.action)
+        a = model.action_for(st)
         if a is None or not _in_domain(a, s, st.args):
             return None
         t = call_action(model, a, s, st.args)
@@ -180,7 +179,7 @@ class _Search:
         self.tried: dict[tuple, Execution | None] = {}
 
     def test(self, steps: Sequence[Step]) -> Execution | None:
-        key = tuple((st.action, canonical_text(to_json(st.args))) for st in steps)
+        key = tuple((st.action, canonical_text(to_json(st.args)), st.branch) for st in steps)
         if key not in self.tried:
             if len(self.tried) >= MAX_CANDIDATES:
                 return None
@@ -256,7 +255,7 @@ def _with_argument(model: CompiledModel, st: Step, name: str, old: Any, new: Any
                  for n, v in zip(st.arg_names, st.args, strict=True))
     if args == st.args:
         return st
-    action = model.action_named(st.action)
+    action = model.action_for(st)
     assert action is not None
     return action.step(args)
 

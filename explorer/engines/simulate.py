@@ -177,10 +177,9 @@ def _pick(
             pool.pop()
             options = model.enabled(a, s)
             if skip_stutters:
-                options = [(args, t) for args, t in options if t != s]
+                options = [option for option in options if option[2] != s]
             if options:
-                args, t = options[rng.randrange(len(options))]
-                return a, args, t
+                return options[rng.randrange(len(options))]
     return None
 
 

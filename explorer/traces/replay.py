@@ -117,6 +117,16 @@ def replay(trace: Trace) -> Replay:
         if a is None:
             out.failed_step, out.problem = i, f"action {recorded.action!r} no longer exists"
             return out
+        if recorded.branch is not None and not a.branching:
+            out.failed_step = i
+            out.problem = f"{recorded.label()}: action {a.name} no longer branches"
+            return out
+        if recorded.branch is None and a.branching:
+            out.failed_step = i
+            out.problem = f"{recorded.label()}: action {a.name} branches now; the step names no branch"
+            return out
+        if recorded.branch is not None:
+            a = a.with_branch(recorded.branch)
         args = _find_args(model, a, s, recorded.args)
         if args is None:
             out.failed_step = i
