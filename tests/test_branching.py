@@ -48,14 +48,18 @@ class TwoPhaseBranching(Model):
 
     @action(rm="rms")
     def rm(self, s: TP, rm: int):
-        if s.rm_state[rm] == "working":
-            yield branch("prepare", s._replace(rm_state=_put(s.rm_state, rm, "prepared"),
-                                               msgs=s.msgs | {Msg("Prepared", rm)}))
-            yield branch("choose_abort", s._replace(rm_state=_put(s.rm_state, rm, "aborted")))
+        yield from self.rm_decides(s, rm)
         if COMMIT in s.msgs:
             yield branch("rcv_commit", s._replace(rm_state=_put(s.rm_state, rm, "committed")))
         if ABORT in s.msgs:
             yield branch("rcv_abort", s._replace(rm_state=_put(s.rm_state, rm, "aborted")))
+
+    def rm_decides(self, s: TP, rm: int):
+        """RMPrepare(rm) \\/ RMChooseToAbort(rm): a helper generator, composed with yield from."""
+        if s.rm_state[rm] == "working":
+            yield branch("prepare", s._replace(rm_state=_put(s.rm_state, rm, "prepared"),
+                                               msgs=s.msgs | {Msg("Prepared", rm)}))
+            yield branch("choose_abort", s._replace(rm_state=_put(s.rm_state, rm, "aborted")))
 
     @invariant()
     def consistent(self, s: TP) -> bool:
@@ -78,10 +82,7 @@ class TwoPhaseUnlabelled(TwoPhaseBranching):
 
     @action(rm="rms")
     def rm(self, s: TP, rm: int):
-        if s.rm_state[rm] == "working":
-            yield branch("prepare", s._replace(rm_state=_put(s.rm_state, rm, "prepared"),
-                                               msgs=s.msgs | {Msg("Prepared", rm)}))
-            yield branch("choose_abort", s._replace(rm_state=_put(s.rm_state, rm, "aborted")))
+        yield from self.rm_decides(s, rm)
         for message, outcome in ((COMMIT, "committed"), (ABORT, "aborted")):
             if message in s.msgs:
                 yield s._replace(rm_state=_put(s.rm_state, rm, outcome))
@@ -204,18 +205,15 @@ def test_each_branch_is_a_transition_of_its_own() -> None:
 
 
 def test_two_branches_with_one_label_are_one_line_model_errors() -> None:
-    class Twice(Model):
+    class Twice(Flip):
         id = "test.twice"
 
-        def init(self):
-            yield 0
-
         @action()
-        def go(self, s: int):
+        def flip(self, s: int):
             yield branch("same", 1)
             yield branch("same", 2)
 
-    with pytest.raises(ModelError, match=r"model test.twice: action go\(\) yielded two branches "
+    with pytest.raises(ModelError, match=r"model test.twice: action flip\(\) yielded two branches "
                                          r"labelled 'same' in state 0"):
         bfs.explore(Twice(), [])
     with pytest.raises(TypeError, match="a branch label is a string or an int"):
