@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from distcheck.contract.compiled import compile_model
+from distcheck.contract.model import declared_params
+
 ROOT = Path(__file__).resolve().parents[1]
 CASES = [
     "transactions.twophase.coordinator_crash:rms=3",
@@ -41,8 +44,8 @@ def measure(case: str, kind: str) -> dict[str, Any]:
     model_id, _, raw = case.partition(":")
     cls = catalog.get(model_id)
     params = dict(kv.split("=", 1) for kv in raw.split(",") if kv)
-    model = cls(**{k: cls.params()[k].parse(v) for k, v in params.items()})
-    names = [p.name for p in model.properties if (p.kind == "liveness") == (kind == "liveness")
+    model = cls(**{k: declared_params(cls)[k].parse(v) for k, v in params.items()})
+    names = [p.name for p in compile_model(model).properties if (p.kind == "liveness") == (kind == "liveness")
              and p.kind in ("liveness", "invariant", "action", "sometimes")]
     cpu = time.process_time()
     results = check_model(model, Options(), only=names)

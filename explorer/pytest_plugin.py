@@ -25,7 +25,7 @@ from distcheck.contract.errors import BadInput
 
 if TYPE_CHECKING:
     from distcheck.contract.catalog import ProjectConfig
-    from distcheck.contract.model import Model
+    from distcheck.contract.compiled import CompiledModel
     from distcheck.contract.verdict import Result
     from distcheck.engines.checker import Options
 
@@ -159,7 +159,7 @@ class Catalog(pytest.Collector):
         wanted = _explicit_paths(self.config) if not plugin.specs else None
         nodes = []
         for model, opts in zip(models, options, strict=True):
-            file = _source_file(type(model))
+            file = _source_file(model.cls)
             if wanted is not None and not any(_inside(file, w) for w in wanted):
                 continue
             nodes.append(ModelNode.from_parent(self, model=model, options=opts, file=file))
@@ -204,10 +204,10 @@ def _source_file(cls: type) -> Path | None:
 class ModelNode(pytest.Collector):
     """One model: its items are its checked properties; it checks them all on first use."""
 
-    def __init__(self, *, model: Model, options: Options, file: Path | None,
+    def __init__(self, *, model: CompiledModel, options: Options, file: Path | None,
                  **kwargs: Any) -> None:
         parent = kwargs["parent"]
-        where = _node_path(parent.config.rootpath, type(model), file)
+        where = _node_path(parent.config.rootpath, model.cls, file)
         super().__init__(name=model.id, path=file or parent.path, nodeid=f"{where}::{model.id}",
                          **kwargs)
         self.model = model
@@ -221,7 +221,7 @@ class ModelNode(pytest.Collector):
         for p in checked_properties(self.model, self.options):
             item = PropertyItem.from_parent(self, name=f"{self.model.id}::{p.name}", prop=p.name)
             item.add_marker(pytest.mark.distcheck)
-            if getattr(self.model, "slow", False):
+            if self.model.cls.slow:
                 item.add_marker(pytest.mark.slow)
             items.append(item)
         return items

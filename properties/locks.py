@@ -268,22 +268,26 @@ def max_wakeups_per_release(model: Model, woken: Woken | None = None) -> int:
     ``woken`` defaults to the adapter of the model's :func:`wakeups_per_release`
     property.  Raises ValueError when the space is too large to explore here.
     """
+    from distcheck.contract.compiled import compile_model
     from distcheck.engines import bfs
 
+    view = compile_model(model)
     if woken is None:
         woken = _wakeups_adapter(model)
-    run = bfs.explore(model, properties=[], check_deadlock=False)
+    run = bfs.explore(view, properties=[], check_deadlock=False)
     if not run.stats.complete:
         raise ValueError(f"model {model.id}: exploration was cut ({run.cut}); no maximum")
     most = 0
     for s in run.parent:
-        for a, args, t in model.transitions(s):
+        for a, args, t in view.transitions(s):
             most = max(most, woken(model, s, a.step(args), t))
     return most
 
 
 def _wakeups_adapter(model: Model) -> Woken:
-    for p in model.properties:
+    from distcheck.contract.compiled import compile_model
+
+    for p in compile_model(model).properties:
         if isinstance(p.spec, dict) and "per_step" in p.spec:
             return p.spec["per_step"]
     raise ValueError(f"model {model.id} has no wakeups_per_release property")

@@ -9,6 +9,7 @@ import pytest
 
 from distcheck.cli import main
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.declarations import Query, proof
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import Model, Property, Step, action, invariant
@@ -109,14 +110,14 @@ def test_unknown_property_of_one_model_lists_what_it_checks(capsys) -> None:
 
 
 def test_deadlock_property_is_built_from_the_model() -> None:
-    p = Stops().deadlock_property()
+    p = compile_model(Stops()).deadlock_property()
     assert (p.name, p.kind, p.expect, p.check, p.claims) == (
         "deadlock", "deadlock", "violated", None, ("T-1",))
-    assert [q.name for q in Stops().checked_properties()] == ["small"]
-    assert [q.name for q in StopsChecked().checked_properties()] == ["small", "deadlock"]
-    assert [q.name for q in StopsChecked().checked_properties(False)] == ["small"]
-    assert Stops().traced_property("deadlock") is not None
-    assert Stops().traced_property("nope") is None
+    assert [q.name for q in compile_model(Stops()).checked_properties()] == ["small"]
+    assert [q.name for q in compile_model(StopsChecked()).checked_properties()] == ["small", "deadlock"]
+    assert [q.name for q in compile_model(StopsChecked()).checked_properties(False)] == ["small"]
+    assert compile_model(Stops()).traced_property("deadlock") is not None
+    assert compile_model(Stops()).traced_property("nope") is None
 
 
 @pytest.mark.parametrize("engine", ["bfs", "simulate", "hypothesis"])
@@ -152,11 +153,11 @@ def test_deadlock_trace_minimises_as_a_property() -> None:
 
 
 def test_has_successor_and_enabled() -> None:
-    model = Stops()
+    model = compile_model(Stops())
     up = model.action_named("up")
     assert model.has_successor(1) and not model.has_successor(2)
-    assert model.enabled(up, 0) == [((), 1)] and model.enabled(up, 2) == []
-    broken = Broken()
+    assert model.enabled(up, 0) == [(up, (), 1)] and model.enabled(up, 2) == []
+    broken = compile_model(Broken())
     with pytest.raises(ModelError, match="boom"):
         broken.has_successor(2)
     with pytest.raises(ModelError, match="boom"):
@@ -165,7 +166,7 @@ def test_has_successor_and_enabled() -> None:
 
 def test_violation_messages_use_the_first_docstring_line() -> None:
     assert first_line("\n  Summary.\n\n  More.") == "Summary." and first_line("  ") == ""
-    small = Stops().property_named("small")
+    small = compile_model(Stops()).property_named("small")
     assert violation_message("invariant", "small", small.doc) == (
         "invariant small is false in the last state: Never above two.")
     assert violation_message("action", "a", "Doc.", Step("up")) == (
@@ -205,11 +206,11 @@ def test_bfs_check_adds_or_drops_deadlock_on_request() -> None:
     from distcheck.engines import bfs
 
     model = StopsChecked()
-    small = [model.property_named("small")]
+    small = [compile_model(model).property_named("small")]
     assert [r.property for r in bfs.check(model, small)] == ["small"]
     assert [r.property for r in bfs.check(model, small, check_deadlock=True)] == [
         "small", "deadlock"]
-    both = model.checked_properties()
+    both = compile_model(model).checked_properties()
     assert [r.property for r in bfs.check(model, both, check_deadlock=False)] == ["small"]
     assert bfs.explore(model).deadlock == 2  # by default the model's own choice
     assert bfs.explore(model, small).deadlock is None

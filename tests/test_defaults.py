@@ -8,9 +8,17 @@ import pytest
 from cli_helpers import one_line, run
 
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import ModelError
 from distcheck.contract.faults import Budget, Faults
-from distcheck.contract.model import Model, Param, action, fault, invariant
+from distcheck.contract.model import (
+    Model,
+    Param,
+    action,
+    declared_params,
+    fault,
+    invariant,
+)
 
 
 class Lease(Model):
@@ -65,12 +73,12 @@ class NoTtl(ShortLease):
 def test_a_variant_changes_defaults_in_one_line_and_the_parent_keeps_its_own() -> None:
     assert ShortLease().ttl == 1 and ShortLease().crashes == 0 and ShortLease().clients == 2
     assert Lease().ttl == 3 and Lease().crashes == 1
-    assert ShortLease.params()["ttl"].default == 1 and Lease.params()["ttl"].default == 3
+    assert declared_params(ShortLease)["ttl"].default == 1 and declared_params(Lease)["ttl"].default == 3
     # the Param keeps its range and doc; an explicit value still wins over the default
-    assert ShortLease.params()["ttl"].doc == "ticks a lease lasts"
-    assert isinstance(ShortLease.params()["crashes"], Budget)
+    assert declared_params(ShortLease)["ttl"].doc == "ticks a lease lasts"
+    assert isinstance(declared_params(ShortLease)["crashes"], Budget)
     assert ShortLease(ttl=5).ttl == 5
-    assert list(ShortLease.params()) == list(Lease.params())  # same names, same order
+    assert list(declared_params(ShortLease)) == list(declared_params(Lease))  # same names, same order
 
 
 def test_defaults_merge_along_the_mro_and_the_subclass_wins() -> None:
@@ -85,13 +93,13 @@ def test_defaults_merge_along_the_mro_and_the_subclass_wins() -> None:
 
 def test_a_param_declared_below_a_default_replaces_it() -> None:
     assert OwnTtl().ttl == 7 and OwnTtl().crashes == 0
-    assert "ttl" not in NoTtl.params() and NoTtl().crashes == 0
+    assert "ttl" not in declared_params(NoTtl) and NoTtl().crashes == 0
 
 
 def test_the_effective_default_is_what_a_run_uses() -> None:
-    assert Lease().initial_states() == [(3, 0, 1)]
-    assert ShortLease().initial_states() == [(1, 0, 0)]
-    assert ShortLease().param_values() == {"clients": 2, "ttl": 1, "crashes": 0}
+    assert compile_model(Lease()).initial_states() == [(3, 0, 1)]
+    assert compile_model(ShortLease()).initial_states() == [(1, 0, 0)]
+    assert compile_model(ShortLease()).param_values == {"clients": 2, "ttl": 1, "crashes": 0}
 
 
 def test_a_default_for_no_parameter_is_a_model_error_naming_the_class() -> None:
@@ -114,7 +122,7 @@ def test_a_default_for_no_parameter_is_a_model_error_naming_the_class() -> None:
 def test_a_default_the_param_refuses_is_a_model_error_naming_the_class(value, says) -> None:
     bad = type("BadTtl", (Lease,), {"id": "test.lease.bad", "defaults": {"ttl": value}})
     with pytest.raises(ModelError) as caught:
-        bad.params()
+        declared_params(bad)
     assert "test.lease.bad (BadTtl)" in str(caught.value) and says in str(caught.value)
 
 
@@ -127,7 +135,7 @@ def test_a_budget_default_is_checked_like_a_budget() -> None:
 def test_defaults_that_is_not_a_dict_is_a_model_error() -> None:
     bad = type("Listed", (Lease,), {"id": "test.lease.listed", "defaults": [("ttl", 1)]})
     with pytest.raises(ModelError, match="Listed.*defaults must be a dict"):
-        bad.params()
+        declared_params(bad)
 
 
 def test_a_bad_default_is_found_when_the_class_is_used_not_when_it_is_defined() -> None:
@@ -137,7 +145,7 @@ def test_a_bad_default_is_found_when_the_class_is_used_not_when_it_is_defined() 
 
     assert Late.id == "test.lease.late"  # defining it raised nothing
     with pytest.raises(ModelError):
-        Late.params()
+        declared_params(Late)
 
 
 # --------------------------------------------------------------------------- command line
@@ -189,7 +197,7 @@ def test_no_bundled_variant_redeclares_a_param_only_to_change_its_default() -> N
             for base in cls.__mro__[1:]:
                 if not issubclass(base, Model):
                     continue
-                inherited = base.params().get(name)
+                inherited = declared_params(base).get(name)
                 if inherited is None:
                     continue
                 same = (type(mine), mine.type, mine.at_least, mine.at_most, mine.choices) == (

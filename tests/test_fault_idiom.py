@@ -15,9 +15,17 @@ from typing import NamedTuple
 import pytest
 
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import BadInput
 from distcheck.contract.faults import BUDGET_PARAM, Budget, Faults, left_field
-from distcheck.contract.model import Action, Model, Param, action, fault
+from distcheck.contract.model import (
+    Model,
+    Param,
+    action,
+    declared_actions,
+    declared_params,
+    fault,
+)
 from distcheck.contract.network import NodeModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +37,8 @@ COUNTED = {kind: name for kind, name in BUDGET_PARAM.items() if kind != "tick"}
 def fault_kinds(cls: type[Model]) -> set[str]:
     """The kinds of the model's ``@fault`` actions (a NodeModel's are made from its Faults)."""
     if issubclass(cls, NodeModel):
-        return {a.fault for a in cls().actions if a.fault}
-    return {a.fault for a in cls._declared(Action).values() if a.fault}
+        return {a.fault for a in compile_model(cls()).actions if a.fault}
+    return {a.fault for a in declared_actions(cls).values() if a.fault}
 
 
 WITH_FAULTS = sorted(mid for mid, cls in MODELS.items() if fault_kinds(cls))
@@ -57,7 +65,7 @@ def test_a_model_with_fault_actions_declares_exactly_those_faults(model_id: str)
 def test_every_fault_budget_is_a_faults_budget(model_id: str) -> None:
     cls = MODELS[model_id]
     hand_written = [
-        name for name, p in cls.params().items()
+        name for name, p in declared_params(cls).items()
         if name in COUNTED.values() and not isinstance(p, Budget)
     ]
     assert not hand_written, f"{model_id}: budgets {hand_written} belong in faults = Faults(...)"
@@ -69,7 +77,7 @@ def test_the_initial_state_holds_the_full_budgets(model_id: str) -> None:
     bound = model.faults
     if isinstance(model, NodeModel):
         return  # budgets live in World.left, filled from Faults by construction
-    for s in model.initial_states():
+    for s in compile_model(model).initial_states():
         fields = getattr(s, "_fields", ())
         for kind in bound.budgeted():
             assert getattr(s, left_field(kind)) == bound.budget(kind)
@@ -144,13 +152,13 @@ class Ordered(Model):
 
 
 def test_budgets_stand_where_the_faults_line_stands_in_the_order_given() -> None:
-    assert list(Ordered.params()) == ["first", "horizon", "pauses", "crashes", "last"]
+    assert list(declared_params(Ordered)) == ["first", "horizon", "pauses", "crashes", "last"]
     # moving the budgets into place leaves everything else in the order written
-    assert [a.name for a in Ordered().actions] == ["early", "late", "tick", "crash"]
+    assert [a.name for a in compile_model(Ordered()).actions] == ["early", "late", "tick", "crash"]
 
 
 def test_a_budget_given_as_a_param_keeps_its_range_and_doc() -> None:
-    crashes = Ordered.params()["crashes"]
+    crashes = declared_params(Ordered)["crashes"]
     assert isinstance(crashes, Budget)
     assert (crashes.default, crashes.at_least, crashes.at_most, crashes.doc) == (1, 0, 2, "node crashes")
     assert Ordered(crashes=2).crashes == 2
@@ -171,7 +179,7 @@ def test_time_goes_past_the_horizon_only_when_asked() -> None:
     assert model.faults.tick(s, past_horizon=True) == s._replace(now=3)
 
     def ticks(state: Clock) -> list[Clock]:
-        return [t for a, _, t in model.transitions(state) if a.fault == "tick"]
+        return [t for a, _, t in compile_model(model).transitions(state) if a.fault == "tick"]
 
     assert ticks(s) == []  # at the horizon, with nothing to wait for
     assert ticks(s._replace(crashes_left=0)) == [Clock(3, 0, 0)]  # asked to go on

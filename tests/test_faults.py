@@ -8,9 +8,17 @@ from typing import NamedTuple
 import pytest
 
 from distcheck.cli import main
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import BadInput
 from distcheck.contract.faults import Budget, Faults
-from distcheck.contract.model import Model, action, fault, invariant
+from distcheck.contract.model import (
+    Model,
+    action,
+    admitted_faults,
+    declared_params,
+    fault,
+    invariant,
+)
 from distcheck.engines import bfs
 from distcheck.models.locks.redis_set_nx_px import SetNxPx, SetNxPxFencing
 from distcheck.models.transactions.twophase import TwoPhase
@@ -69,12 +77,12 @@ def reachable(model: Model) -> list:
 
 
 def test_faults_declare_budget_params_and_companions() -> None:
-    params = Flaky.params()
+    params = declared_params(Flaky)
     assert {"crashes", "pauses", "horizon"} <= set(params)
     assert isinstance(params["crashes"], Budget) and params["crashes"].default == 1
     assert params["pauses"].default == 2 and params["horizon"].default == 2
     assert Flaky.faults.kinds == ("crash", "restart", "pause", "resume", "tick")
-    assert Flaky.admitted_faults() == [
+    assert admitted_faults(Flaky) == [
         "crash (budget crashes)", "restart", "pause (budget pauses)", "resume", "tick (until horizon)"
     ]
     assert Flaky(crashes=3).crashes == 3
@@ -82,7 +90,7 @@ def test_faults_declare_budget_params_and_companions() -> None:
 
 def test_state_helpers_spend_budgets_and_stop_time_at_the_horizon() -> None:
     model = Flaky()
-    s0 = model.initial_states()[0]
+    s0 = compile_model(model).initial_states()[0]
     assert s0 == Counter(0, 0, crashes_left=1, pauses_left=2)
     assert model.faults.left(s0, "pause") == 2
     once = model.faults.spend(s0, "crash")
@@ -96,7 +104,7 @@ def test_budgets_bound_the_space_and_zero_means_no_fault_steps() -> None:
     sizes = [len(reachable(Flaky(crashes=c, pauses=0))) for c in (0, 1, 2)]
     assert sizes[0] < sizes[1] < sizes[2]
     model = Flaky(crashes=0, pauses=0)
-    assert not [a for s in reachable(model) for a, _, _ in model.transitions(s)
+    assert not [a for s in reachable(model) for a, _, _ in compile_model(model).transitions(s)
                 if a.fault in ("crash", "pause")]
 
 
@@ -104,8 +112,8 @@ def test_a_variant_that_admits_fewer_faults_drops_their_budgets() -> None:
     class Steady(Flaky):
         faults = Faults(pause=1, tick=2)
 
-    assert "crashes" not in Steady.params() and "pauses" in Steady.params()
-    assert "crashes" in Flaky.params()  # the parent is untouched
+    assert "crashes" not in declared_params(Steady) and "pauses" in declared_params(Steady)
+    assert "crashes" in declared_params(Flaky)  # the parent is untouched
 
 
 def test_a_model_may_declare_a_budget_param_itself() -> None:
@@ -115,7 +123,7 @@ def test_a_model_may_declare_a_budget_param_itself() -> None:
         crashes = Param(3, at_least=0, doc="mine")
         faults = Faults(crash=1, pause=2, tick=2)
 
-    assert Own.params()["crashes"].doc == "mine" and Own().crashes == 3
+    assert declared_params(Own)["crashes"].doc == "mine" and Own().crashes == 3
 
 
 def test_bad_declarations_fail_at_class_creation() -> None:
@@ -126,8 +134,8 @@ def test_bad_declarations_fail_at_class_creation() -> None:
 
 
 def test_models_without_faults_are_unaffected() -> None:
-    assert TwoPhase.admitted_faults() == []
-    assert set(TwoPhase.params()) == {"rms"}
+    assert admitted_faults(TwoPhase) == []
+    assert set(declared_params(TwoPhase)) == {"rms"}
     with pytest.raises(BadInput) as err:
         TwoPhase(crashes=1)
     assert "admits" not in str(err.value)
@@ -144,7 +152,7 @@ def test_plain_convention_models_report_their_fault_actions() -> None:
         def lose(self, s):
             return None
 
-    assert Plain.admitted_faults() == ["drop"]
+    assert admitted_faults(Plain) == ["drop"]
 
 
 # --------------------------------------------------------------------------- bad input
@@ -263,5 +271,5 @@ def test_two_phase_with_a_volatile_decision_breaks_atomicity() -> None:
 
 def test_two_phase_without_crashes_has_no_fault_steps() -> None:
     model = TwoPhaseCrashes(crashes=0)
-    assert all(a.fault is None for a in model.actions)
+    assert all(a.fault is None for a in compile_model(model).actions)
     assert verdicts(model)["atomicity"] == ("holds", None)

@@ -21,6 +21,7 @@ from toymodels import Combo
 
 from distcheck.cli import main
 from distcheck.contract.catalog import get
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import Model, Param, action, invariant, sometimes
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
@@ -56,18 +57,18 @@ def test_hypothesis_shrinks_to_exactly_the_needed_steps(monkeypatch) -> None:
     # Hypothesis's own shrinker, with its usual budget, removes every noise step ...
     monkeypatch.setattr(hypothesis_bridge, "SHRINKS", 500)
     model = NoFaultComboLock()
-    found = search(model, model.property_named("stays_locked"), [], Recorder(), seed_value=1,
+    found = search(model, compile_model(model).property_named("stays_locked"), [], Recorder(), seed_value=1,
                    max_examples=50, steps=20)
     assert found is not None
     name, start, path = found
-    assert name == "stays_locked" and start == model.initial_states()[0]
+    assert name == "stays_locked" and start == compile_model(model).initial_states()[0]
     assert [str(st) for st in path] == ["press(digit=1)", "press(digit=0)", "press(digit=3)"]
 
 
 def test_a_shrinking_budget_keeps_the_failure_found(monkeypatch) -> None:
     monkeypatch.setattr(hypothesis_bridge, "SHRINK_RUNS", 1)
     model = ComboLock()
-    found = search(model, model.property_named("stays_locked"), [], Recorder(), seed_value=0,
+    found = search(model, compile_model(model).property_named("stays_locked"), [], Recorder(), seed_value=0,
                    max_examples=50, steps=20)
     assert found is not None and found[0] == "stays_locked" and len(found[2]) >= 3
     assert hypothesis(ComboLock(), runs=50)["stays_locked"].verdict == VIOLATED
@@ -77,7 +78,7 @@ def test_a_one_shot_fault_can_survive_hypothesis_but_not_the_minimiser() -> None
     # ... but a rule that is enabled once (the crash) may stay in its shrunk sequence:
     # dropping it shifts which rule each later choice selects.  The minimiser drops it.
     model = ComboLock()
-    found = search(model, model.property_named("stays_locked"), [], Recorder(), seed_value=0,
+    found = search(model, compile_model(model).property_named("stays_locked"), [], Recorder(), seed_value=0,
                    max_examples=50, steps=20)
     assert found is not None and len(found[2]) >= 3
     result = hypothesis(ComboLock(), seed=0, runs=50, steps=20)["stays_locked"]
@@ -108,7 +109,7 @@ def test_same_seed_same_trace() -> None:
 
 def test_finds_eager_commit_and_the_trace_replays() -> None:
     model = get("transactions.twophase.eager_commit")()
-    shortest = bfs.check(model, [model.property_named("consistent")])[0].trace
+    shortest = bfs.check(model, [compile_model(model).property_named("consistent")])[0].trace
     result = hypothesis(get("transactions.twophase.eager_commit")(), runs=60)["consistent"]
     assert result.verdict == VIOLATED and result.as_expected
     assert len(shortest) <= len(result.trace) <= len(shortest) + 2
@@ -117,7 +118,7 @@ def test_finds_eager_commit_and_the_trace_replays() -> None:
 
 def test_lk5_found_no_longer_than_bfs_plus_two() -> None:
     model = get("locks.redis_set_nx_px")()
-    shortest = bfs.check(model, [model.property_named("mutual_exclusion")])[0].trace
+    shortest = bfs.check(model, [compile_model(model).property_named("mutual_exclusion")])[0].trace
     result = hypothesis(get("locks.redis_set_nx_px")(), runs=40, steps=20)["mutual_exclusion"]
     assert result.verdict == VIOLATED
     assert len(shortest) <= len(result.trace) <= len(shortest) + 2

@@ -8,15 +8,19 @@ from typing import Any
 
 import pytest
 
+from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.declarations import (
     LivenessSpec,
     always_eventually,
     eventually,
+    group,
     leads_to,
     no_livelock,
 )
 from distcheck.contract.errors import ModelError
 from distcheck.contract.model import Model, Param, action, fault
+from distcheck.contract.state import put
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Trace, TraceStep
 from distcheck.engines.bfs import Bounds
 from distcheck.engines.checker import Options, check_model
@@ -63,7 +67,7 @@ def _stepper(moves: dict[str, str]) -> Any:
 
 
 def verdict(model: Model, name: str | None = None) -> Any:
-    props = [p for p in model.properties if p.kind == "liveness" and (name is None or p.name == name)]
+    props = [p for p in compile_model(model).properties if p.kind == "liveness" and (name is None or p.name == name)]
     [result] = run(model, props, Options())
     return result
 
@@ -146,13 +150,13 @@ def test_the_lasso_cycle_takes_every_weakly_fair_action_it_must() -> None:
     assert "go" in cycle and "back" in cycle
     m = graph_model(edges, weak=("go", "back"), done=eventually(at("goal")))
     states = [r.trace.initial] + [st.state for st in r.trace.steps]
-    steps = [m.action_named(st.action).step(()) for st in r.trace.steps]
-    assert final_check(m, m.property_named("done"), r.trace, states, steps) is None
+    steps = [compile_model(m).action_named(st.action).step(()) for st in r.trace.steps]
+    assert final_check(m, compile_model(m).property_named("done"), r.trace, states, steps) is None
     assert r.trace.loop_start == 0  # the cycle starts in the initial state a
     only_spin = Trace(**{**r.trace.__dict__, "steps": [TraceStep("spin", {}, "a")]})
     states = [only_spin.initial] + [st.state for st in only_spin.steps]
-    steps = [m.action_named(st.action).step(()) for st in only_spin.steps]
-    problem = final_check(m, m.property_named("done"), only_spin, states, steps)
+    steps = [compile_model(m).action_named(st.action).step(()) for st in only_spin.steps]
+    problem = final_check(m, compile_model(m).property_named("done"), only_spin, states, steps)
     assert problem is not None and "weakly fair go()" in problem
 
 
@@ -492,11 +496,110 @@ def test_fair_components_agree_with_brute_force_on_random_graphs() -> None:
             entry = component.nodes[0]
             nodes, labels = fair_cycle(g, component, entry, kinds)
             assert nodes[0] == nodes[-1] == entry and labels
-            taken = set(labels)
-            enabled = [{lab for lab, _ in g.out_edges(u)} for u in nodes[:-1]]
-            for lab, kind in enumerate(kinds):
-                if kind == 1 and lab not in taken:
-                    assert not all(lab in e for e in enabled), seed
-                if kind == 2 and lab not in taken:
-                    assert not any(lab in e for e in enabled), seed
+            taken = {o for i, lab in enumerate(labels) for o in kinds.of_edge(lab, *nodes[i:i + 2])}
+            enabled = [{o for lab, t in g.out_edges(u) for o in kinds.of_edge(lab, u, t)}
+                       for u in nodes[:-1]]
+            for o, kind in enumerate(kinds.strength):
+                if kind == 1 and o not in taken:
+                    assert not all(o in e for e in enabled), seed
+                if kind == 2 and o not in taken:
+                    assert not any(o in e for e in enabled), seed
     assert checked[True] > 20 and checked[False] > 20, checked
+
+
+# --------------------------------------------------------------------------- fairness over groups
+
+# a <-> b by unfair steps; "left" finishes from a only, "right" from b only: each is
+# enabled infinitely often but not continuously, while "left or right" always is.
+EITHER = [("a", "go", "b"), ("b", "back", "a"), ("a", "left", "goal"), ("b", "right", "goal"),
+          ("goal", "stay", "goal")]
+
+
+def test_a_group_is_enabled_where_any_member_is() -> None:
+    per_action = graph_model(EITHER, weak=("left", "right"), done=eventually(at("goal")))
+    assert verdict(per_action).verdict == VIOLATED  # WF(Left) /\ WF(Right): the a-b cycle is fair
+    grouped = graph_model(EITHER, weak=(group("left", "right"),), done=eventually(at("goal")))
+    assert verdict(grouped).verdict == HOLDS  # WF(Left \/ Right): it is not
+
+
+def test_a_self_loop_takes_no_group_but_takes_its_own_instance() -> None:
+    spin = [("a", "spin", "a"), ("a", "finish", "goal"), ("goal", "stay", "goal")]
+    # WF(Spin \/ Finish): spinning in place is a stuttering step, not a step of the group
+    grouped = graph_model(spin, weak=(group("spin", "finish"),), done=eventually(at("goal")))
+    assert verdict(grouped).verdict == HOLDS
+    # per instance a self-loop is a step of its action (as always): spinning forever is fair
+    assert verdict(graph_model(spin, weak=("spin",), done=eventually(at("goal")))).verdict == VIOLATED
+
+
+class Waiters(Model):
+    """Two clients ask and are served; serve(i, j) needs the server in phase j, which flips.
+
+    A client may ask again as soon as it is served, so client 0 can be served
+    over and over while client 1 waits.
+    """
+
+    id = "test.waiters"
+
+    def init(self):
+        yield (0, (False, False))
+
+    @action()
+    def flip(self, s):
+        return (1 - s[0], s[1])
+
+    @action(i=2)
+    def ask(self, s, i):
+        if not s[1][i]:
+            return (s[0], put(s[1], i, True))
+
+    @action(i=2, j=2)
+    def serve(self, s, i, j):
+        if s[1][i] and s[0] == j:
+            return (s[0], put(s[1], i, False))
+
+    second_served = leads_to(lambda self, s: s[1][1], lambda self, s: not s[1][1])
+
+
+def test_keep_gives_one_obligation_per_kept_value() -> None:
+    def with_fairness(*weak: Any) -> str:
+        model = Waiters()
+        model.weak_fair = weak
+        return verdict(model).verdict
+
+    assert with_fairness("serve") == VIOLATED  # per (i, j): each phase flips away in time
+    assert with_fairness(group("serve")) == VIOLATED  # serving client 0 again satisfies it
+    assert with_fairness(group("serve", keep=("i",))) == HOLDS  # \A i: WF(\E j: Serve(i, j))
+
+
+def test_a_lasso_under_group_fairness_replays_and_is_judged_by_groups(tmp_path: Any,
+                                                                     monkeypatch: Any) -> None:
+    class Loose(Waiters):
+        id = "test.waiters_loose"
+        weak_fair = (group("serve"),)
+
+    class Strict(Waiters):
+        id = "test.waiters_strict"
+        weak_fair = (group("serve", keep=("i",)),)
+
+    monkeypatch.setattr(catalog, "get", lambda mid, source=None: {Loose.id: Loose, Strict.id: Strict}[mid])
+    r = verdict(Loose())
+    assert r.verdict == VIOLATED and r.trace is not None
+    loop = {st.action for st in r.trace.steps[r.trace.loop_start:]}
+    assert "serve" in loop  # the group is taken in the cycle, by client 0
+    trace = tracefile.load(tracefile.save(r.trace, tmp_path / "t.json"))
+    assert replay(trace).reproduced
+    stricter = Trace(**{**trace.__dict__, "model": Strict.id})
+    assert replay(stricter).problem == (
+        "the cycle is unfair now: weakly fair group(serve; i=1) is enabled throughout and "
+        "never taken")
+
+
+def test_bad_groups_are_one_line_model_errors() -> None:
+    with pytest.raises(ModelError, match=r"weak_fair group\(nope\) names 'nope', which is not"):
+        fairness_of(graph_model(EITHER, weak=(group("nope"),)))
+    model = Waiters()
+    model.weak_fair = (group("serve", "flip", keep=("i",)),)
+    with pytest.raises(ModelError, match="keeps 'i', which is not an argument of action flip"):
+        fairness_of(model)
+    with pytest.raises(TypeError, match="keep= is a tuple"):
+        group("serve", keep="i")

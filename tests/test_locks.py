@@ -10,6 +10,7 @@ import pytest
 
 from distcheck.cli import main
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.outputs import pages as familypage
@@ -237,7 +238,7 @@ def test_family_page_names_bounds_of_every_kind() -> None:
     model = catalog.get("locks.reentrant")()
 
     def result(kind: str, verdict: str, stats: Stats, engine: str = "bfs") -> Result:
-        return Result(model.id, model.param_values(), f"p_{kind}", kind, verdict, verdict,
+        return Result(model.id, compile_model(model).param_values, f"p_{kind}", kind, verdict, verdict,
                       "why", stats, engine, claims=("LK-8",))
 
     rows = [

@@ -10,6 +10,7 @@ from toymodels import ComboLock
 
 from distcheck.cli import main
 from distcheck.contract.catalog import get
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Model, Param, action, fault, invariant
 from distcheck.engines import bfs
@@ -20,7 +21,7 @@ from distcheck.traces.replay import replay
 
 
 def steps_for(model: Model, calls: list[tuple[str, tuple]]) -> list:
-    return [model.action_named(name).step(args) for name, args in calls]
+    return [compile_model(model).action_named(name).step(args) for name, args in calls]
 
 
 def opening(model: ComboLock) -> list[tuple[str, tuple]]:
@@ -34,7 +35,7 @@ def test_padded_trace_shrinks_to_the_minimal_one() -> None:
         padded += [("fiddle", (2,)), ("crash", ()) if not padded else ("fiddle", (0,)),
                    ("press", (0,)), call, ("fiddle", (1,))]
     steps = steps_for(model, padded)
-    start = model.initial_states()[0]
+    start = compile_model(model).initial_states()[0]
     target = Target.of(model, "stays_locked")
     assert execute(model, target, start, steps) is not None
 
@@ -71,7 +72,7 @@ def test_faults_go_first_when_either_path_violates() -> None:
 
     model = CrashOrWork()
     steps = steps_for(model, [("crash", ()), ("work", ())])
-    start = model.initial_states()[0]
+    start = compile_model(model).initial_states()[0]
     # the unminimised run already violates at its first step (the crash) ...
     assert len(execute(model, Target.of(model, "safe"), start, steps).steps) == 1
     # ... but starting with the work step, dropping the fault keeps a violation
@@ -99,7 +100,7 @@ def test_argument_values_are_merged_when_one_node_is_enough() -> None:
 
     model = Nodes()
     steps = steps_for(model, [("bump", (2,)), ("bump", (1,))])
-    start = model.initial_states()[0]
+    start = compile_model(model).initial_states()[0]
     result = minimize_run(model, Target.of(model, "small"), start, steps, engine="test")
     assert result.after_steps == 2
     assert (result.before_values, result.after_values) == (2, 1)
@@ -108,7 +109,7 @@ def test_argument_values_are_merged_when_one_node_is_enough() -> None:
 
 def test_a_trace_that_does_not_reproduce_is_rejected() -> None:
     model = ComboLock()
-    start = model.initial_states()[0]
+    start = compile_model(model).initial_states()[0]
     not_enough = steps_for(model, opening(model)[:-1])
     with pytest.raises(BadInput, match="does not reproduce"):
         minimize_run(model, Target.of(model, "stays_locked"), start, not_enough, engine="test")
@@ -127,16 +128,16 @@ def test_liveness_traces_are_not_minimised() -> None:
 def padded_eager_commit_trace(tmp_path: Path) -> Path:
     """The BFS trace of eager_commit with irrelevant steps woven in, as a file."""
     model = get("transactions.twophase.eager_commit")()
-    shortest = bfs.check(model, [model.property_named("consistent")])[0].trace
+    shortest = bfs.check(model, [compile_model(model).property_named("consistent")])[0].trace
     calls = [("rm_prepare", (2,))] + [
         (st.action, tuple(st.args.values())) for st in shortest.steps[:2]
     ] + [("tm_rcv_prepared", (2,))] + [
         (st.action, tuple(st.args.values())) for st in shortest.steps[2:]
     ]
-    s = model.initial_states()[0]
+    s = compile_model(model).initial_states()[0]
     states, steps = [s], []
     for name, args in calls:
-        a = model.action_named(name)
+        a = compile_model(model).action_named(name)
         s = a.call(s, *args)
         assert s is not None, name
         states.append(s)

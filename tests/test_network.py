@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import ModelError
 from distcheck.contract.faults import Faults
 from distcheck.contract.network import (
@@ -59,7 +60,7 @@ def variant(base: type[NodeModel] = Pair, **attrs: Any) -> NodeModel:
 
 def do(model: NodeModel, name: str, s: World, *args: Any) -> World | None:
     """Take action ``name`` with ``args`` in ``s`` (None when it is not enabled)."""
-    bound = model.action_named(name)
+    bound = compile_model(model).action_named(name)
     assert bound is not None, f"no action {name}"
     return bound.call(s, *args)
 
@@ -106,10 +107,10 @@ def test_fifo_orders_per_channel_only() -> None:
 def test_drop_fault_loses_a_message_only_when_admitted() -> None:
     lossy = variant(faults=Faults(drop=1))
     assert ("m2",) in {lossy.local(s, "b").got for s in reachable(lossy) if not s.net}
-    steps = {a.name for s in reachable(lossy) for a, _, _ in lossy.transitions(s)}
+    steps = {a.name for s in reachable(lossy) for a, _, _ in compile_model(lossy).transitions(s)}
     assert "drop" in steps
     reliable = Pair()
-    assert all(a.name != "drop" for s in reachable(reliable) for a, _, _ in reliable.transitions(s))
+    assert all(a.name != "drop" for s in reachable(reliable) for a, _, _ in compile_model(reliable).transitions(s))
 
 
 def test_duplicate_fault_delivers_twice_only_when_admitted() -> None:
@@ -129,10 +130,10 @@ def test_partition_blocks_delivery_across_the_cut_until_heal() -> None:
     cut = [s for s in states if s.cut]
     assert cut
     for s in cut:
-        assert all(a.name != "deliver" for a, _, _ in model.transitions(s))
+        assert all(a.name != "deliver" for a, _, _ in compile_model(model).transitions(s))
         assert model.describe(s)["partition"] == [["a"], ["b"]]
-    healed = [t for s in cut for a, _, t in model.transitions(s) if a.name == "heal"]
-    assert healed and any(a.name == "deliver" for s in healed for a, _, _ in model.transitions(s))
+    healed = [t for s in cut for a, _, t in compile_model(model).transitions(s) if a.name == "heal"]
+    assert healed and any(a.name == "deliver" for s in healed for a, _, _ in compile_model(model).transitions(s))
 
 
 def test_partition_keeps_delivery_inside_a_group() -> None:
@@ -141,7 +142,7 @@ def test_partition_keeps_delivery_inside_a_group() -> None:
             self.nodes = ("a", "b", "c")
 
     model = variant(Trio, faults=Faults(partition=1))
-    s0 = model.initial_states()[0]
+    s0 = compile_model(model).initial_states()[0]
     apart = do(model, "partition", s0, (("a",), ("b", "c")))
     together = do(model, "partition", s0, (("a", "b"), ("c",)))
     assert model.deliverable(apart) == ()
@@ -165,7 +166,7 @@ class Recovering(Pair):
 
 def test_crash_loses_volatile_state_and_inbox_but_keeps_durable_state() -> None:
     model = Recovering()
-    s = model.initial_states()[0]
+    s = compile_model(model).initial_states()[0]
     s = do(model, "deliver", s, Message("a", "b", "note", "m1"))
     s = do(model, "save", s, "b")
     s = do(model, "deliver", s, Message("a", "b", "note", "m2"))
@@ -177,7 +178,7 @@ def test_crash_loses_volatile_state_and_inbox_but_keeps_durable_state() -> None:
     assert [m.text for m in crashed.net] == ['b->a note x']  # messages to b are gone
     assert model.budget_left(crashed, "crash") == 0
     assert do(model, "crash", crashed, "a") is None  # budget spent
-    assert all(a.name != "deliver" or args[0].dst != "b" for a, args, _ in model.transitions(crashed))
+    assert all(a.name != "deliver" or args[0].dst != "b" for a, args, _ in compile_model(model).transitions(crashed))
     back = do(model, "restart", crashed, "b")
     assert model.status_of(back, "b") == UP
     assert Message("b", "a", "note", "back:m1") in back.net  # recovery read the durable log
@@ -185,13 +186,13 @@ def test_crash_loses_volatile_state_and_inbox_but_keeps_durable_state() -> None:
 
 def test_crash_can_keep_the_inbox_when_the_model_says_so() -> None:
     model = variant(Recovering, inbox_lost_on_crash=False)
-    s = model.initial_states()[0]
+    s = compile_model(model).initial_states()[0]
     assert do(model, "crash", s, "b").net == s.net
 
 
 def test_crash_stop_without_restart() -> None:
     model = variant(faults=Faults(crash=1, restart=False))
-    names = {a.name for a in model.actions}
+    names = {a.name for a in compile_model(model).actions}
     assert "crash" in names and "restart" not in names
 
 
@@ -200,7 +201,7 @@ def test_budget_zero_means_no_fault_steps_and_budgets_bound_the_space() -> None:
     for crashes in (0, 1, 2):
         model = Recovering(crashes=crashes)
         states = reachable(model)
-        faulty = [a for s in states for a, _, _ in model.transitions(s) if a.fault]
+        faulty = [a for s in states for a, _, _ in compile_model(model).transitions(s) if a.fault]
         assert (not faulty) == (crashes == 0)
         sizes.append(len(states))
     assert sizes[0] < sizes[1] < sizes[2]
@@ -237,7 +238,7 @@ def test_ttl_expires_by_ticks_and_a_paused_node_takes_no_step_while_time_passes(
     stuck = [s for s in states if model.status_of(s, "n") == PAUSED and s.now == 3]
     assert stuck and any(not model.local(s, "n").expired for s in stuck)
     for s in stuck:
-        moves = [(a.name, args) for a, args, _ in model.transitions(s)]
+        moves = [(a.name, args) for a, args, _ in compile_model(model).transitions(s)]
         assert ("notice_expiry", ("n",)) not in moves
         assert ("resume", ("n",)) in moves
     paused = [s for s in states if model.status_of(s, "n") == PAUSED and s.now < 3]
@@ -248,7 +249,7 @@ def test_ttl_expires_by_ticks_and_a_paused_node_takes_no_step_while_time_passes(
 def test_horizon_param_bounds_time() -> None:
     assert max(s.now for s in reachable(Leaseholder(horizon=5))) == 5
     model = Leaseholder(horizon=0)
-    assert all(a.name != "tick" for a in model.actions)
+    assert all(a.name != "tick" for a in compile_model(model).actions)
 
 
 def test_clock_jump_moves_one_node_clock_and_ttls_read_it() -> None:
@@ -273,9 +274,9 @@ def test_drift_stays_within_its_bound() -> None:
     model = variant(Leaseholder, max_drift=1)
     states = reachable(model)
     assert {s.skew[0] for s in states} == {-1, 0, 1}
-    steps = [a for a in model.actions if a.name == "drift"]
+    steps = [a for a in compile_model(model).actions if a.name == "drift"]
     assert steps and steps[0].fault == "tick"
-    assert all(a.name != "drift" for a in Leaseholder().actions)
+    assert all(a.name != "drift" for a in compile_model(Leaseholder()).actions)
 
 
 # --------------------------------------------------------------------------- states

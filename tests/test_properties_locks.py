@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import pytest
 
-from distcheck.contract.model import Model, Param, Property, Step, action
+from distcheck.contract.compiled import compile_model
+from distcheck.contract.model import Model, Param, Step, action, declared_properties
 from distcheck.engines.checker import Options, check_model
 from distcheck.models.locks.zookeeper import WatchLockNode, ZooKeeperLock
 from distcheck.properties import locks
@@ -182,9 +183,9 @@ class ToyLockExpected(ToyLock):
 
 
 def test_library_properties_bind_under_their_attribute_name() -> None:
-    assert "exclusive" in ToyLock._declared(Property)
+    assert "exclusive" in declared_properties(ToyLock)
     model = ToyLock()
-    [prop] = model.properties
+    [prop] = compile_model(model).properties
     assert (prop.name, prop.kind, prop.expect, prop.claims) == (
         "exclusive", "invariant", "holds", ("LK-1",))
     [r] = check_model(model, Options())

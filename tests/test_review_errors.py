@@ -14,6 +14,7 @@ from cli_helpers import one_line, run
 
 from distcheck.cli import commands as cli
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.declarations import eventually, measured, proof
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Model, Param, action, invariant
@@ -228,10 +229,10 @@ def test_measure_and_proof_that_raise_are_one_line() -> None:
     model = Figures()
     with pytest.raises(BadInput, match=r"^model testing.figures: property odds raised "
                                        r"OverflowError: too many digits$"):
-        measure(model, model.property_named("odds"))
+        measure(model, compile_model(model).property_named("odds"))
     with pytest.raises(BadInput, match=r"^model testing.figures: property sound raised "
                                        r"AttributeError: no such sort$"):
-        build_query(model, model.property_named("sound"))
+        build_query(model, compile_model(model).property_named("sound"))
 
 
 # --------------------------------------------------------------------------- output paths

@@ -8,6 +8,7 @@ import pytest
 
 from distcheck.cli import main
 from distcheck.contract.catalog import get
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.model import Model, Param, action, invariant, sometimes
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
 from distcheck.engines import bfs
@@ -38,9 +39,9 @@ def test_raw_walks_are_deterministic_per_seed() -> None:
     from distcheck.engines.simulate import walk
 
     model = get("transactions.twophase")()
-    a = walk(model, model.properties, seed=3, runs=20, steps=30)
-    b = walk(model, model.properties, seed=3, runs=20, steps=30)
-    c = walk(model, model.properties, seed=4, runs=20, steps=30)
+    a = walk(model, compile_model(model).properties, seed=3, runs=20, steps=30)
+    b = walk(model, compile_model(model).properties, seed=3, runs=20, steps=30)
+    c = walk(model, compile_model(model).properties, seed=4, runs=20, steps=30)
     assert (a.steps_taken, a.stats.distinct_states) == (b.steps_taken, b.stats.distinct_states)
     assert a.stats.total_states == a.steps_taken + a.runs_done
     assert (a.steps_taken, a.stats.distinct_states) != (c.steps_taken, c.stats.distinct_states) or (
@@ -49,7 +50,7 @@ def test_raw_walks_are_deterministic_per_seed() -> None:
 
 def test_finds_the_eager_commit_violation_with_a_short_replayable_trace() -> None:
     model = get("transactions.twophase.eager_commit")()
-    shortest = bfs.check(model, [model.property_named("consistent")])[0].trace
+    shortest = bfs.check(model, [compile_model(model).property_named("consistent")])[0].trace
     for seed in range(3):
         result = simulate(get("transactions.twophase.eager_commit")(), seed=seed)["consistent"]
         assert result.verdict == VIOLATED and result.as_expected
@@ -117,7 +118,7 @@ def test_runs_stop_once_every_property_is_decided() -> None:
 
 def test_lk5_mutual_exclusion_found_no_longer_than_bfs_plus_two() -> None:
     model = get("locks.redis_set_nx_px")()
-    shortest = bfs.check(model, [model.property_named("mutual_exclusion")])[0].trace
+    shortest = bfs.check(model, [compile_model(model).property_named("mutual_exclusion")])[0].trace
     for seed in range(3):
         result = simulate(get("locks.redis_set_nx_px")(), seed=seed)["mutual_exclusion"]
         assert result.verdict == VIOLATED

@@ -31,6 +31,7 @@ import itertools
 
 import pytest
 
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.verdict import HOLDS, VIOLATED
 from distcheck.engines import bfs
 from distcheck.engines.bfs import explore
@@ -209,13 +210,13 @@ def test_eager_commit_is_violated_with_a_five_step_trace(rms: int) -> None:
 def test_eager_commit_has_no_shorter_counterexample(rms: int) -> None:
     """Every state within four steps is consistent (searched without the engine)."""
     model = EagerCommit(rms=rms)
-    level = set(model.initial_states())
+    level = set(compile_model(model).initial_states())
     seen = set(level)
     for _ in range(4):
-        level = {t for s in level for _, _, t in model.transitions(s)} - seen
+        level = {t for s in level for _, _, t in compile_model(model).transitions(s)} - seen
         seen |= level
         assert not any(_inconsistent(s) for s in level)
-    fifth = {t for s in level for _, _, t in model.transitions(s)}
+    fifth = {t for s in level for _, _, t in compile_model(model).transitions(s)}
     assert any(_inconsistent(s) for s in fifth)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from distcheck.cli import main
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.declarations import Query, proof
 from distcheck.contract.model import Model, Param
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED
@@ -19,7 +20,7 @@ from distcheck.traces.replay import replay
 
 
 def _results(model: Model, timeout: float = 30.0) -> dict[str, Any]:
-    return {p.name: prove(model, p, timeout) for p in model.properties if p.kind == "proof"}
+    return {p.name: prove(model, p, timeout) for p in compile_model(model).properties if p.kind == "proof"}
 
 
 def test_standard_snowflake_layout_is_proved_quickly() -> None:
@@ -95,14 +96,14 @@ class _Hard(Model):
 
 def test_solver_unknown_is_inconclusive_with_the_reason() -> None:
     model = _Hard()
-    result = prove(model, model.property_named("no_cubes"), timeout=0.2)
+    result = prove(model, compile_model(model).property_named("no_cubes"), timeout=0.2)
     assert result.verdict == INCONCLUSIVE
     assert "unknown" in result.reason and result.trace is None
 
 
 def test_encoding_mismatch_is_inconclusive_not_violated() -> None:
     model = _Hard()
-    result = prove(model, model.property_named("wrong_encoding"))
+    result = prove(model, compile_model(model).property_named("wrong_encoding"))
     assert result.verdict == INCONCLUSIVE and "disagrees" in result.reason
 
 

@@ -274,11 +274,14 @@ def _model_block(cls: type[Model], width: int, catalog: Any) -> str:
     """One model as a few lines that fit ``width`` columns (a table of 8 columns does not)."""
     import textwrap
 
-    model = cls()
+    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.model import declared_params
+
+    model = compile_model(cls())
     head = cls.id + ("  (bundled)" if catalog.is_bundled(cls) else f"  {catalog.location(cls)}")
     if cls.claims:
         head += f"  claims {', '.join(cls.claims)}"
-    params = ", ".join(f"{n}={p.default!r}" for n, p in cls.params().items()) or "none"
+    params = ", ".join(f"{n}={p.default!r}" for n, p in declared_params(cls).items()) or "none"
     props = ", ".join(f"{p.name} ({p.expect})" for p in model.properties)
     lines = [textwrap.fill(head, width, subsequent_indent="    ")]
     for label, text in (("parameters", params), ("properties", props)):
@@ -295,22 +298,25 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
     """Build every selected model with its pinned parameters and the --param values
     that apply to it (a --param wins over a pinned value).
 
-    All validation happens here, before anything runs or is written.
+    All validation happens here, before anything runs or is written: each
+    model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import catalog
+    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.model import declared_params, unknown_parameter
 
     classes = catalog.select(names, bundled=bundled, config=config)
     for name, _ in raw_params:
-        if not any(name in cls.params() for cls in classes):
+        if not any(name in declared_params(cls) for cls in classes):
             if len(classes) == 1:
-                raise classes[0].unknown_parameter(name)
+                raise unknown_parameter(classes[0], name)
             raise BadInput(f"no selected model has a parameter {name!r}; see 'distcheck list'")
     models = []
     for cls in classes:
-        declared = cls.params()
+        declared = declared_params(cls)
         values = _pinned_params(cls, config, {n for n, _ in raw_params})
         values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
-        models.append(cls(**values))
+        models.append(compile_model(cls(**values)))
     return models
 
 
@@ -318,9 +324,10 @@ def _pinned_params(cls: type[Model], config: ProjectConfig | None, given: set[st
     """The parameters pyproject.toml pins for ``cls``, validated; those given on the
     command line are left out (they win)."""
     from distcheck.contract import catalog
+    from distcheck.contract.model import declared_params, unknown_parameter
 
     pinned = catalog.settings_for(cls.id, config).params
-    declared = cls.params()
+    declared = declared_params(cls)
     values: dict[str, Any] = {}
     for name, value in pinned.items():
         if name in given:
@@ -328,7 +335,7 @@ def _pinned_params(cls: type[Model], config: ProjectConfig | None, given: set[st
         assert config is not None  # only a project pins parameters
         try:
             if name not in declared:
-                raise cls.unknown_parameter(name)
+                raise unknown_parameter(cls, name)
             param = declared[name]
             values[name] = param.parse(value) if isinstance(value, str) else param.validate(value)
         except BadInput as exc:

@@ -58,7 +58,7 @@ from types import ModuleType
 from typing import Any
 
 from distcheck.contract.errors import BadInput
-from distcheck.contract.model import Model
+from distcheck.contract.model import Model, family
 
 #: the package the bundled catalogue is installed as
 BUNDLED = "distcheck.models"
@@ -306,7 +306,7 @@ def load(spec: str, root: Path | None = None) -> list[type[Model]]:
 
 
 def unknown_model(spec: str) -> BadInput:
-    families = ", ".join(sorted({cls.family() for cls in bundled_models().values()}))
+    families = ", ".join(sorted({family(cls.id) for cls in bundled_models().values()}))
     return BadInput(
         f"unknown model {spec!r}: not a model id, id prefix, Python file, folder or importable "
         f"module; run 'distcheck list' to see the model ids (bundled families: {families})"

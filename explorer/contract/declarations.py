@@ -31,6 +31,36 @@ Predicate = Callable[[Any, Any], Any] | str
 
 
 @dataclass(frozen=True)
+class FairGroup:
+    """Fairness over a group of actions taken together (see :func:`group`)."""
+
+    actions: tuple[str, ...]
+    keep: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        kept = f"; keep={', '.join(self.keep)}" if self.keep else ""
+        return f"group({', '.join(self.actions)}{kept})"
+
+
+def group(*actions: str, keep: Iterable[str] = ()) -> FairGroup:
+    """One fairness obligation for several actions, or for every instance of one.
+
+    In ``weak_fair`` / ``strong_fair``: ``group("rm_prepare", "rm_choose_to_abort")``
+    is TLA+'s ``WF_vars(\\E rm: RMPrepare(rm) \\/ RMChooseToAbort(rm))``: the
+    group is enabled where any instance of any member is, and taken by any of
+    them.  ``keep`` names arguments that stay apart: ``group("rcv", keep=("i",))``
+    is ``\\A i: WF_vars(\\E j: Rcv(i, j))``, one obligation per value of ``i``.
+    Members are action names, fault kinds that may be fair, or ``"all_protocol"``;
+    every member must have the kept arguments.
+    """
+    if not actions or not all(isinstance(a, str) for a in actions):
+        raise TypeError("group(): name one or more actions")
+    if isinstance(keep, str) or not all(isinstance(k, str) for k in keep):
+        raise TypeError("group(): keep= is a tuple of argument names")
+    return FairGroup(tuple(actions), tuple(keep))
+
+
+@dataclass(frozen=True)
 class LivenessSpec:
     """What a liveness Property carries in ``spec``: the form and its predicates."""
 

@@ -1,9 +1,9 @@
-"""The model contract: parameters, actions, faults and properties.
+"""The model contract: what an author writes -- parameters, actions, faults and properties.
 
 A protocol model is a subclass of :class:`Model`.  It declares
 
 * ``id`` -- a dotted identifier (``"transactions.twophase"``),
-* ``claims`` -- the CLAIMS.md IDs it covers,
+* ``claims`` -- the CLAIMS.md IDs it covers (may be empty),
 * parameters as :class:`Param` class attributes (constructor arguments with
   fast defaults),
 * ``init(self)`` yielding the initial state(s),
@@ -14,30 +14,34 @@ A protocol model is a subclass of :class:`Model`.  It declares
   transitions ``s --step--> t``), :func:`sometimes` (a sanity reachability
   check), each with the verdict the claims ledger expects.
 
-Engines only see the compiled view of an instance: :meth:`Model.initial_states`,
-:attr:`Model.properties`, and the transitions, either through
-:meth:`Model.transitions` or, in the hot loops of the exhaustive engines
-(``bfs``, ``graph``), directly through :attr:`Model.actions` -- each a
-:class:`BoundAction` whose ``call`` is the bound method, ``static_args`` its
-precomputed argument tuples (``None`` when a domain depends on the state,
-then ``arguments(s)``) and ``step(args)`` the interned transition label.
-Engines that call the model outside a hot loop use :func:`call_action`,
-:func:`property_holds` / :func:`property_value` and
-:func:`checked_transitions`, which turn a model that raises into one
-:class:`~distcheck.contract.errors.ModelError` line.  Models know nothing about engines.
+Variants subclass a model.  An inherited action or property is removed by
+setting its name to ``None`` and redefined only with its decorator again: a
+plain method (or any other value) under that name is a TypeError naming the
+class and the action, raised when the class is defined, so a declaration
+never vanishes silently.  A decorated action stays callable as a method --
+``self.rm_prepare(s, rm=1)``, ``Parent.rm_prepare(self, s, 1)``,
+``super().rm_prepare(s, rm)`` -- and returns what the function returns.
+
+The class holds only what an author writes.  Engines never call methods of
+it by name: they work on a compiled view (:mod:`distcheck.contract.compiled`)
+built once from an instance, so a helper method named ``enabled`` or
+``transitions`` is just a helper.  Questions about the class itself (its
+declared parameters, actions, properties, admitted faults) are functions
+here that take the class: :func:`declared_params`, :func:`declared_actions`,
+:func:`declared_properties`, :func:`admitted_faults`, :func:`unknown_parameter`.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-import itertools
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import MethodType
+from typing import Any, ClassVar, NamedTuple
 
 from distcheck.contract.errors import BadInput, ModelError
-from distcheck.contract.state import ordered, to_json
+from distcheck.contract.state import to_json
 
 #: the name and the kind of the property "no reachable state is without a successor"
 DEADLOCK = "deadlock"
@@ -159,15 +163,31 @@ Domain = str | int | Iterable[Any] | Callable[[Any, Any], Iterable[Any]]
 
 @dataclass
 class Action:
-    """An action declaration (the decorator's product, before binding to a model)."""
+    """An action declaration (the decorator's product, before binding to a model).
+
+    It stays callable as the method it decorates: ``self.rm_prepare(s, rm=1)``
+    and ``Parent.rm_prepare(self, s, 1)`` run the function and return what it
+    returns: the successor or None, or for a branching action its generator
+    of successors (``yield from self.other(s)`` re-yields its branches).
+    """
 
     fn: Callable[..., Any]
     domains: dict[str, Domain]
     fault: str | None = None
     name: str = ""
+    #: a generator function: each value it yields is a successor of its own (a branch)
+    branching: bool = False
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return MethodType(self.fn, instance)
+
+    def __call__(self, model: Any, s: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(model, s, *args, **kwargs)
 
 
 def action(**domains: Domain) -> Callable[[Callable[..., Any]], Action]:
@@ -175,6 +195,8 @@ def action(**domains: Domain) -> Callable[[Callable[..., Any]], Action]:
 
     Each keyword names one of ``fn``'s arguments and the finite domain it
     ranges over, e.g. ``@action(rm="rms")`` for ``def rm_prepare(self, s, rm)``.
+    A generator ``fn`` is a branching action: it yields every successor it
+    allows, each optionally labelled with :func:`branch`.
     """
     return lambda fn: _make_action(fn, domains, None)
 
@@ -197,7 +219,31 @@ def _make_action(fn: Callable[..., Any], domains: dict[str, Domain], kind: str |
             f"action {fn.__name__}: arguments {argnames} after (self, s) must match the declared "
             f"domains {sorted(domains)}"
         )
-    return Action(fn=fn, domains={a: domains[a] for a in argnames}, fault=kind, name=fn.__name__)
+    return Action(fn=fn, domains={a: domains[a] for a in argnames}, fault=kind, name=fn.__name__,
+                  branching=inspect.isgeneratorfunction(fn))
+
+
+class Branch(NamedTuple):
+    """One successor of a branching action, with the label traces show for it."""
+
+    label: str | int
+    state: Any
+
+
+def branch(label: str | int, state: Any) -> Branch | None:
+    """``yield branch("commit", t)`` in an action: the successor ``t``, labelled ``commit``.
+
+    A branching action (a generator) yields each successor it allows, as
+    PlusCal's ``either``/``or`` or TLA+'s ``\\/`` and ``\\E`` do: each one is a
+    transition of its own, counted, explored and recorded separately.  A
+    label names the branch in traces (``"branch": "commit"``); an unlabelled
+    ``yield t`` is labelled by its position among the values yielded.  A
+    ``None`` state (a disabled branch) is passed over, so
+    ``yield branch("commit", t if ok else None)`` keeps the other positions.
+    """
+    if isinstance(label, bool) or not isinstance(label, (str, int)):
+        raise TypeError(f"a branch label is a string or an int, not {label!r}")
+    return None if state is None else Branch(label, state)
 
 
 # --------------------------------------------------------------------------- properties
@@ -254,7 +300,7 @@ def sometimes(expect: str = "holds", claims: Iterable[str] = ()) -> Callable[...
     return _property_decorator("sometimes", expect, claims)
 
 
-# --------------------------------------------------------------------------- compiled view
+# --------------------------------------------------------------------------- steps
 
 
 @dataclass(frozen=True)
@@ -265,56 +311,40 @@ class Step:
     args: tuple[Any, ...] = ()
     arg_names: tuple[str, ...] = ()
     fault: str | None = None
+    #: which successor of a branching action (its label), None for a plain action
+    branch: str | int | None = None
 
     def kwargs(self) -> dict[str, Any]:
         return dict(zip(self.arg_names, self.args, strict=True))
 
     def __str__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in zip(self.arg_names, self.args, strict=True))
-        return f"{self.action}({inner})"
+        return f"{self.action}({inner})" + branch_suffix(self.branch)
 
 
-@dataclass
-class BoundAction:
-    """An action bound to a model instance, its domains resolved where they are static."""
-
-    name: str
-    call: Callable[..., Any]
-    arg_names: tuple[str, ...]
-    fault: str | None
-    static_args: tuple[tuple[Any, ...], ...] | None
-    dynamic: tuple[Callable[[Any], tuple], ...] | None = None
-    steps: dict[tuple[Any, ...], Step] = field(default_factory=dict)
-
-    def arguments(self, s: Any) -> Iterable[tuple[Any, ...]]:
-        """Every argument tuple this action ranges over in state ``s``."""
-        if self.static_args is not None:
-            return self.static_args
-        assert self.dynamic is not None
-        return itertools.product(*(d(s) for d in self.dynamic))
-
-    def step(self, args: tuple[Any, ...]) -> Step:
-        st = self.steps.get(args)
-        if st is None:
-            st = self.steps[args] = Step(self.name, args, self.arg_names, self.fault)
-        return st
+def branch_suffix(label: str | int | None) -> str:
+    """How a step's label shows its branch: ``tm_decide()[commit]``, nothing for a plain step."""
+    return "" if label is None else f"[{label}]"
 
 
-@dataclass
-class BoundProperty:
-    """A property bound to a model instance."""
-
-    name: str
-    kind: str
-    expect: str
-    check: Callable[..., Any] | None
-    doc: str
-    claims: tuple[str, ...]
-    spec: Any = None
+# --------------------------------------------------------------------------- the author's class
 
 
 class Model:
-    """Base class of every protocol model.  See the module docstring."""
+    """Base class of every protocol model.
+
+    An author writes: ``id``, ``claims``, parameters (:class:`Param`),
+    ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, and the
+    methods ``init``, ``setup``, ``describe``, ``extra_properties``, plus the
+    decorated actions and properties.  Nothing else on this class is read by
+    an engine, so any other name is free for the author's helpers.
+
+    Variants subclass a model.  Setting an inherited action or property to
+    ``None`` removes it; redefining it needs the decorator again (a plain
+    method of that name is an error, so a declaration never vanishes
+    silently); ``expected = {"name": "violated"}`` changes an expectation.
+    """
 
     id: ClassVar[str] = ""
     claims: ClassVar[tuple[str, ...]] = ()
@@ -325,24 +355,25 @@ class Model:
     #: parameter defaults a variant changes, ``{"ttl": 2}``: merged along the MRO, subclass wins
     defaults: ClassVar[dict[str, Any]] = {}
     #: action names (or fault kinds) under weak / strong fairness, for liveness
-    weak_fair: ClassVar[tuple[str, ...]] = ()
-    strong_fair: ClassVar[tuple[str, ...]] = ()
+    weak_fair: ClassVar[tuple[Any, ...]] = ()
+    strong_fair: ClassVar[tuple[Any, ...]] = ()
+    #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
+    slow: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _refuse_silent_overrides(cls)
 
     def __init__(self, **params: Any) -> None:
-        declared = self.params()
+        declared = declared_params(type(self))
         for name, value in params.items():
             if name not in declared:
-                raise self.unknown_parameter(name)
+                raise unknown_parameter(type(self), name)
             setattr(self, name, declared[name].validate(value))
         for name, p in declared.items():
             if name not in params:
                 setattr(self, name, p.default)
         self.setup()
-        self.actions: list[BoundAction] = [self._bind(a) for a in self._declared(Action).values()]
-        self.properties: list[BoundProperty] = [
-            self._bind_property(p) for p in self._declared(Property).values()
-        ]
-        self.properties.extend(self.extra_properties())
 
     # -- hooks for subclasses -------------------------------------------------------------
 
@@ -353,340 +384,169 @@ class Model:
         """Yield the initial state(s)."""
         raise NotImplementedError(f"model {self.id} defines no init()")
 
-    def extra_properties(self) -> list[BoundProperty]:
-        """Properties computed from parameters (rarely needed; decorators cover most)."""
+    def extra_properties(self) -> list[Property]:
+        """Properties computed from parameters, each with its ``name`` set.
+
+        Rarely needed; the decorators cover most.
+        """
         return []
 
     def describe(self, s: Any) -> Any:
         """The JSON rendering of a state used in traces (override for a friendlier view)."""
         return to_json(s)
 
-    # -- declarations ---------------------------------------------------------------------
 
-    @classmethod
-    def params(cls) -> dict[str, Param]:
-        """The parameters, each with its effective default (``defaults`` applied).
+# --------------------------------------------------------------------------- declarations of a class
 
-        A bad ``defaults`` entry (no such parameter, a value the Param refuses)
-        is a ModelError naming the class, raised when the class is used.
-        """
-        declared = cls._declared(Param)
-        where = f"model {cls.id or '?'} ({cls.__qualname__})"
-        for name, value in cls._default_overrides().items():
-            param = declared.get(name)
-            if param is None:
-                raise ModelError(
-                    f"{where}: defaults names {name!r}, which is not a parameter; "
-                    f"its parameters are: {', '.join(declared) or 'none'}"
-                )
-            try:
-                value = param.validate(value)
-            except BadInput as exc:
-                raise ModelError(f"{where}: defaults: {exc}; change the class's defaults") from None
-            declared[name] = copy.copy(param)
-            declared[name].default = value
-        return declared
 
-    @classmethod
-    def _default_overrides(cls) -> dict[str, Any]:
-        """``defaults`` merged along the MRO, subclass wins.
+def declared(cls: type, kind: type) -> dict[str, Any]:
+    """Class attributes of ``kind`` in definition order, subclasses overriding by name.
 
-        A class below that re-declares the parameter (a new Param) or removes
-        it (``= None``) drops the default given above it.
-        """
-        found: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
-            for name in vars(klass):
-                found.pop(name, None)
-            mine = vars(klass).get("defaults", {})
-            if not isinstance(mine, dict):
-                raise ModelError(
-                    f"model {cls.id or '?'} ({klass.__qualname__}): defaults must be a dict "
-                    f"of parameter names to values, not {type(mine).__name__}"
-                )
-            found.update(mine)
-        return found
+    Setting an inherited name to ``None`` (or, for a parameter, to a plain
+    value) in a variant removes it.
+    """
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, kind):
+                found[name] = value
+            elif name in found:
+                del found[name]
+    return found
 
-    @classmethod
-    def _declared(cls, kind: type) -> dict[str, Any]:
-        """Class attributes of ``kind`` in definition order, subclasses overriding by name.
 
-        Setting an inherited name to ``None`` in a variant removes it.
-        """
-        found: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
+def _refuse_silent_overrides(cls: type) -> None:
+    """TypeError when ``cls`` redefines an inherited action or property without its decorator.
+
+    A plain method named like an inherited action would otherwise drop the
+    action without a word (the engines see declarations only).
+    """
+    for kind, what, how in ((Action, "action", "@action(...) or @fault(...)"),
+                            (Property, "property", "its property decorator")):
+        inherited: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__[1:]):
             for name, value in vars(klass).items():
                 if isinstance(value, kind):
-                    found[name] = value
-                elif name in found and not isinstance(value, kind):
-                    del found[name]
-        return found
-
-    @classmethod
-    def admitted_faults(cls) -> list[str]:
-        """The faults this model admits, as error messages name them.
-
-        The kinds of its ``@fault`` actions, unless its ``faults`` declaration
-        (``distcheck.contract.faults.Faults``) lists them with their budgets.
-        """
-        declared = getattr(cls, "faults", None)
-        if hasattr(declared, "admitted"):
-            return declared.admitted()
-        kinds = {a.fault for a in cls._declared(Action).values() if a.fault}
-        return [k for k in FAULT_KINDS if k in kinds]
-
-    @classmethod
-    def unknown_parameter(cls, name: str) -> BadInput:
-        """The error for a parameter ``name`` the model does not declare."""
-        known = ", ".join(cls.params()) or "none"
-        message = f"model {cls.id} has no parameter {name!r}; its parameters are: {known}"
-        faults = cls.admitted_faults()
-        if faults:
-            message += f"; it admits the faults: {', '.join(faults)}"
-        return BadInput(message)
-
-    @classmethod
-    def family(cls) -> str:
-        return cls.id.split(".", 1)[0]
-
-    def param_values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.params()}
-
-    # -- the compiled view the engines use -------------------------------------------------
-
-    def initial_states(self) -> list[Any]:
-        """The initial states, deduplicated, in a deterministic order, checked hashable."""
-        try:
-            produced = self.init()
-            states = list(ordered(produced) if isinstance(produced, (set, frozenset)) else produced)
-        except BadInput:
-            raise
-        except Exception as exc:
-            raise ModelError(f"model {self.id}: init() raised {type(exc).__name__}: {exc}") from exc
-        if not states:
-            raise ModelError(f"model {self.id}: init() produced no initial state")
-        seen: dict[Any, None] = {}
-        for s in states:
-            check_hashable(self, s, "init()")
-            seen.setdefault(s, None)
-        #: how many initial states init() generated, repeats included (TLC counts them all)
-        self.initial_generated = len(states)
-        return list(seen)
-
-    def transitions(self, s: Any) -> Iterator[tuple[BoundAction, tuple[Any, ...], Any]]:
-        """Every enabled (action, args, next state) from ``s``, in declaration order."""
-        for a in self.actions:
-            call = a.call
-            for args in a.arguments(s):
-                t = call(s, *args)
-                if t is not None:
-                    yield a, args, t
-
-    def has_successor(self, s: Any) -> bool:
-        """Whether some action is enabled in ``s`` (a self-loop counts): not a deadlock.
-
-        Model code that raises becomes one ModelError (not for hot loops).
-        """
-        return next(checked_transitions(self, s), None) is not None
-
-    def enabled(self, a: BoundAction, s: Any) -> list[tuple[tuple[Any, ...], Any]]:
-        """``a``'s enabled (arguments, next state) pairs in ``s``.
-
-        Model code that raises becomes one ModelError (not for hot loops).
-        """
-        found = []
-        for args in action_arguments(self, a, s):
-            t = call_action(self, a, s, args)
-            if t is not None:
-                found.append((args, t))
-        return found
-
-    def action_named(self, name: str) -> BoundAction | None:
-        for a in self.actions:
-            if a.name == name:
-                return a
-        return None
-
-    def property_named(self, name: str) -> BoundProperty | None:
-        for p in self.properties:
-            if p.name == name:
-                return p
-        return None
-
-    def deadlock_property(self) -> BoundProperty:
-        """The deadlock check as a property, checked when the model or the run asks for it."""
-        return BoundProperty(
-            name=DEADLOCK,
-            kind=DEADLOCK,
-            expect=self.expected.get(DEADLOCK, "holds"),
-            check=None,
-            doc="No reachable state is without a successor.",
-            claims=self.claims,
-        )
-
-    def checked_properties(self, check_deadlock: bool | None = None) -> list[BoundProperty]:
-        """The properties a run checks: all declared ones, plus ``deadlock`` when it is on.
-
-        ``check_deadlock`` is the run's choice (``--deadlock`` / ``--no-deadlock``);
-        ``None`` leaves it to the model's :attr:`check_deadlock`.
-        """
-        on = self.check_deadlock if check_deadlock is None else check_deadlock
-        return self.properties + ([self.deadlock_property()] if on else [])
-
-    def traced_property(self, name: str) -> BoundProperty | None:
-        """The property a trace names: a declared one, or ``deadlock``.
-
-        A deadlock trace may come from a run with ``--deadlock`` on a model that
-        does not check deadlock by default, so ``deadlock`` is always known here.
-        """
-        found = self.property_named(name)
-        if found is None and name == DEADLOCK:
-            return self.deadlock_property()
-        return found
-
-    def _bind(self, a: Action) -> BoundAction:
-        call = a.fn.__get__(self)
-        names = tuple(a.domains)
-        resolved = [self._resolve_domain(a.name, arg, spec) for arg, spec in a.domains.items()]
-        if all(not callable(r) for r in resolved):
-            static = tuple(itertools.product(*resolved))
-            return BoundAction(a.name, call, names, a.fault, static)
-        dynamic = tuple(
-            _state_domain(r) if callable(r) else (lambda s, r=r: r) for r in resolved
-        )
-        return BoundAction(a.name, call, names, a.fault, None, dynamic)
-
-    def _resolve_domain(self, action_name: str, arg: str, spec: Domain) -> Any:
-        value: Any = spec
-        if isinstance(spec, str):
-            if not hasattr(self, spec):
-                raise ModelError(
-                    f"model {self.id}: action {action_name}: domain {spec!r} of {arg!r} "
-                    "names no parameter, attribute or method"
+                    inherited[name] = klass
+                elif name in inherited:
+                    del inherited[name]
+        for name, value in vars(cls).items():
+            if name in inherited and value is not None and not isinstance(value, kind):
+                raise TypeError(
+                    f"{cls.__qualname__}.{name} replaces the {what} {name} of "
+                    f"{inherited[name].__qualname__} with a plain {type(value).__name__}: "
+                    f"decorate it with {how} to redefine the {what}, set {name} = None to "
+                    "remove it, or give the helper another name"
                 )
-            value = getattr(self, spec)
-            if callable(value) and not isinstance(value, (int, tuple, list, range, frozenset)):
-                return value  # a bound method of the state
-        elif callable(spec) and not isinstance(spec, (range, tuple, list, frozenset, set)):
-            return lambda s, f=spec: f(self, s)
-        if isinstance(value, bool):
-            raise ModelError(f"model {self.id}: action {action_name}: domain of {arg!r} is a bool")
-        if isinstance(value, int):
-            return tuple(range(value))
-        return ordered(value)
-
-    def _bind_property(self, p: Property) -> BoundProperty:
-        expect = self.expected.get(p.name, p.expect)
-        if expect not in EXPECTATIONS:
-            raise ModelError(f"model {self.id}: expected[{p.name!r}] must be one of {EXPECTATIONS}")
-        check = p.fn.__get__(self) if p.fn is not None else None
-        return BoundProperty(p.name, p.kind, expect, check, p.doc, p.claims or self.claims, p.spec)
 
 
-def call_action(model: Model, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
-    """``a(s, *args)``; a model that raises becomes one ModelError naming action, args and state."""
-    try:
-        return a.call(s, *args)
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: {exc} "
-            f"in state {s!r}"[:600]
-        ) from exc
+def declared_params(cls: type) -> dict[str, Param]:
+    """The parameters of model class ``cls``, in declaration order, with effective defaults.
 
-
-def action_arguments(model: Model, a: BoundAction, s: Any) -> list[tuple[Any, ...]]:
-    """``a.arguments(s)``; a domain that raises becomes one ModelError naming action and state."""
-    try:
-        return [tuple(args) for args in a.arguments(s)]
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: the argument domain of action {a.name} raised "
-            f"{type(exc).__name__}: {exc} in state {s!r}"[:600]
-        ) from exc
-
-
-def checked_transitions(model: Model, s: Any) -> Iterator[tuple[BoundAction, tuple[Any, ...], Any]]:
-    """:meth:`Model.transitions` with each model call guarded (for replay, not for hot loops)."""
-    for a in model.actions:
-        for args in action_arguments(model, a, s):
-            t = call_action(model, a, s, args)
-            if t is not None:
-                yield a, args, t
-
-
-def property_holds(model: Model, name: str, check: Callable[..., Any], *args: Any) -> bool:
-    """Evaluate a property check; one that raises becomes one ModelError naming it and the state."""
-    return bool(property_value(model, name, check, *args))
-
-
-def property_value(model: Model, name: str, check: Callable[..., Any], *args: Any) -> Any:
-    """``check(*args)`` as it returns it (a figure, a query, a truth value).
-
-    One that raises becomes one ModelError naming the property and, when
-    ``args`` starts with a state, that state.
+    ``defaults`` entries apply.  A bad entry (no such parameter, a value the
+    Param refuses) is a ModelError naming the class, raised when the class is
+    used.
     """
-    try:
-        return check(*args)
-    except Exception as exc:
-        where = f" in state {args[0]!r}" if args else ""
-        raise ModelError(
-            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc}{where}"[:600]
-        ) from exc
-
-
-def explain_failure(
-    model: Model, props: list[BoundProperty], s: Any, a: Any, args: Any, exc: Exception
-) -> ModelError:
-    """Re-run what failed in state ``s`` to say which action or property broke, and how.
-
-    The hot loop keeps no record of what it was doing beyond its loop
-    variables, so the failing call is found again here (models are
-    deterministic: the same call fails the same way).
-    """
-    choices: dict[str, list[Any]] = {}
-    for action_ in model.actions:
-        try:
-            choices[action_.name] = [tuple(c) for c in action_.arguments(s)]
-        except Exception as again:
-            return ModelError(
-                f"model {model.id}: the argument domain of action {action_.name} raised "
-                f"{type(again).__name__}: {again} in state {s!r}"[:600]
+    params = declared(cls, Param)
+    where = f"model {cls.id or '?'} ({cls.__qualname__})"
+    for name, value in _default_overrides(cls).items():
+        param = params.get(name)
+        if param is None:
+            raise ModelError(
+                f"{where}: defaults names {name!r}, which is not a parameter; "
+                f"its parameters are: {', '.join(params) or 'none'}"
             )
-    if a is None or args not in choices.get(a.name, ()):
-        return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
-    step = a.step(args)
-    try:
-        t = a.call(s, *args)
-    except Exception as again:
-        return ModelError(
-            f"model {model.id}: action {step} raised {type(again).__name__}: {again} "
-            f"in state {s!r}"[:600]
-        )
-    try:
-        hash(t)
-    except TypeError as bad:
-        return ModelError(
-            f"model {model.id}: action {step} produced an unhashable state ({bad}); "
-            f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
-        )
-    for p in props:
-        if p.kind in ("invariant", "sometimes"):
-            property_holds(model, p.name, p.check, t)  # raises the property's ModelError
-        elif p.kind == "action":
-            property_holds(model, p.name, p.check, s, step, t)
-    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
+        try:
+            value = param.validate(value)
+        except BadInput as exc:
+            raise ModelError(f"{where}: defaults: {exc}; change the class's defaults") from None
+        params[name] = copy.copy(param)
+        params[name].default = value
+    return params
 
 
-def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tuple]:
-    return lambda s: ordered(method(s))
+def _default_overrides(cls: type) -> dict[str, Any]:
+    """``defaults`` merged along the MRO, subclass wins.
+
+    A class below that re-declares the parameter (a new Param) or removes it
+    (``= None``) drops the default given above it.
+    """
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for name in vars(klass):
+            found.pop(name, None)
+        mine = vars(klass).get("defaults", {})
+        if not isinstance(mine, dict):
+            raise ModelError(
+                f"model {cls.id or '?'} ({klass.__qualname__}): defaults must be a dict "
+                f"of parameter names to values, not {type(mine).__name__}"
+            )
+        found.update(mine)
+    return found
 
 
-def check_hashable(model: Model, s: Any, where: str) -> None:
-    """Raise ModelError with one clear line if ``s`` cannot serve as a state."""
-    try:
-        hash(s)
-    except TypeError as exc:
-        raise ModelError(
-            f"model {model.id}: {where} produced an unhashable state ({exc}); use tuples, "
-            f"frozensets or frozen dataclasses: {s!r}"[:400]
-        ) from None
+def declared_actions(cls: type) -> dict[str, Action]:
+    """The actions (faults included) of model class ``cls``, by name, in declaration order."""
+    return declared(cls, Action)
+
+
+def declared_properties(cls: type) -> dict[str, Property]:
+    """The decorated properties of model class ``cls``, by name, in declaration order."""
+    return declared(cls, Property)
+
+
+def admitted_faults(cls: type) -> list[str]:
+    """The faults model class ``cls`` admits, as error messages name them.
+
+    The kinds of its ``@fault`` actions, unless its ``faults`` declaration
+    (``distcheck.contract.faults.Faults``) lists them with their budgets.
+    """
+    faults = vars_lookup(cls, "faults")
+    if hasattr(faults, "admitted"):
+        return faults.admitted()
+    kinds = {a.fault for a in declared_actions(cls).values() if a.fault}
+    return [k for k in FAULT_KINDS if k in kinds]
+
+
+def vars_lookup(cls: type, name: str) -> Any:
+    """``name`` as the class defines it, without calling a descriptor's ``__get__``."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return None
+
+
+def unknown_parameter(cls: type, name: str) -> BadInput:
+    """The error for a parameter ``name`` that model class ``cls`` does not declare.
+
+    A name listed in the class's ``design_choices`` is a decision its
+    variants make, not a parameter: the message lists those variants.
+    """
+    if name in getattr(cls, "design_choices", ()):
+        variants = ", ".join(f"{v.id} ({name}={getattr(v, name)!r})"
+                             for v in _design_family(cls) if v.id)
+        return BadInput(f"{name} is a design choice of model {cls.id}, not a parameter; "
+                        f"check the variant that makes the choice you want: {variants}")
+    known = ", ".join(declared_params(cls)) or "none"
+    message = f"model {cls.id} has no parameter {name!r}; its parameters are: {known}"
+    faults = admitted_faults(cls)
+    if faults:
+        message += f"; it admits the faults: {', '.join(faults)}"
+    return BadInput(message)
+
+
+def _design_family(cls: type) -> list[type]:
+    """The class that first set ``design_choices`` to a non-empty value, and its subclasses."""
+    root = next(k for k in reversed(cls.__mro__) if vars(k).get("design_choices"))
+    found, todo = {root}, [root]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return sorted(found, key=lambda k: k.id)
+
+
+def family(model_id: str) -> str:
+    """The family of a model id: its first dotted part (``locks`` of ``locks.redlock``)."""
+    return model_id.split(".", 1)[0]

@@ -54,6 +54,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
+from distcheck.contract.compiled import register_action_filter
 from distcheck.contract.errors import ModelError
 from distcheck.contract.faults import BUDGET_PARAM, COMPANION, Faults
 from distcheck.contract.model import Action, Domain, Model, action, fault
@@ -183,22 +184,8 @@ class NodeModel(Model):
         super().__init__(**params)
         if self.delivery not in DELIVERY_MODES:
             raise ModelError(f"model {self.id}: delivery must be one of {DELIVERY_MODES}")
-        declaration: Faults = type(self).faults
-        bound = self.faults
-        self.budget_kinds: tuple[str, ...] = bound.budgeted()
+        self.budget_kinds: tuple[str, ...] = self.faults.budgeted()
         self._budget_slot = {k: i for i, k in enumerate(self.budget_kinds)}
-
-        def present(a: Any) -> bool:
-            if a.fault is None:
-                return True
-            if a.name == "drift":
-                return declaration.admits("tick") and self.max_drift > 0
-            cause = CAUSE.get(a.fault)  # a restart needs a crash first, and so on
-            if cause is not None and bound.budget(cause) == 0:
-                return False
-            return declaration.admits(a.fault) and bound.budget(a.fault) != 0
-
-        self.actions = [a for a in self.actions if present(a)]
         self._prepare()
 
     # -- hooks for subclasses ---------------------------------------------------------------
@@ -523,6 +510,23 @@ class NodeModel(Model):
         if abs(skew) > self.max_drift or s.now + skew < 0:
             return None
         return s._replace(skew=put(s.skew, i, skew))
+
+
+def _present(model: NodeModel, a: Action) -> bool:
+    """Whether fault step ``a`` exists in ``model``: admitted, and its budget (or its cause's) not 0."""
+    if a.fault is None:
+        return True
+    declaration: Faults = type(model).faults
+    bound = model.faults
+    if a.name == "drift":
+        return declaration.admits("tick") and model.max_drift > 0
+    cause = CAUSE.get(a.fault)  # a restart needs a crash first, and so on
+    if cause is not None and bound.budget(cause) == 0:
+        return False
+    return declaration.admits(a.fault) and bound.budget(a.fault) != 0
+
+
+register_action_filter(NodeModel, _present)
 
 
 def _channel_key(m: Message) -> tuple[str, str]:

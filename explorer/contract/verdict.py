@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distcheck.contract.catalog import source_of
-from distcheck.contract.model import Model, Step
+from distcheck.contract.compiled import AnyModel, compile_model
+from distcheck.contract.model import Step, branch_suffix
 from distcheck.contract.state import to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
@@ -70,13 +71,18 @@ class TraceStep:
     args: dict[str, Any]
     state: Any
     fault: str | None = None
+    #: the label of the branch a branching action took (``Step.branch``)
+    branch: str | int | None = None
 
     def label(self) -> str:
         inner = ", ".join(f"{k}={_short(v)}" for k, v in self.args.items())
-        return f"{self.action}({inner})"
+        return f"{self.action}({inner})" + branch_suffix(self.branch)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.action, "args": self.args, "state": self.state}
+        out: dict[str, Any] = {"action": self.action, "args": self.args}
+        if self.branch is not None:
+            out["branch"] = self.branch
+        out["state"] = self.state
         if self.fault:
             out["fault"] = self.fault
         return out
@@ -131,7 +137,7 @@ class Trace:
 
 
 def build_trace(
-    model: Model,
+    model: AnyModel,
     prop: str,
     kind: str,
     engine: str,
@@ -143,21 +149,22 @@ def build_trace(
 ) -> Trace:
     """A Trace from raw states ``s0..sn`` and the ``n`` steps between them."""
     assert len(states) == len(steps) + 1
+    model = compile_model(model)
     return Trace(
         model=model.id,
-        params=to_json(model.param_values()),
+        params=to_json(model.param_values),
         property=prop,
         kind=kind,
         engine=engine,
         message=message,
         initial=model.describe(states[0]),
         steps=[
-            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault)
+            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault, st.branch)
             for st, s in zip(steps, states[1:], strict=True)
         ],
         seed=seed,
         loop_start=loop_start,
-        source=source_of(type(model)),
+        source=source_of(model.cls),
     )
 
 

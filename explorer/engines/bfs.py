@@ -12,18 +12,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
-from distcheck.contract.errors import ModelError
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
+    branches,
+    compile_model,
     explain_failure,
     property_holds,
 )
+from distcheck.contract.errors import ModelError
+from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
@@ -63,7 +66,7 @@ class Exploration:
 
 
 def explore(
-    model: Model,
+    model: AnyModel,
     properties: list[BoundProperty] | None = None,
     bounds: Bounds | None = None,
     progress: Progress | None = None,
@@ -79,6 +82,7 @@ def explore(
     ``deadlock`` is the first state found without successor, looked for when
     ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
     """
+    model = compile_model(model)
     bounds = bounds or Bounds()
     props = model.checked_properties() if properties is None else properties
     # deadlock is a property like any other; the argument is an override for direct callers
@@ -109,6 +113,8 @@ def explore(
             for a in model.actions]
     fixed = all(entries is not None for _, entries in plan)
     static_calls = [e for _, entries in plan for e in entries] if fixed else []
+    branching = any(a.branching for a in model.actions)
+    model_id = model.id
     judging = bool(invariants or wanted)
     frontier = inits
     total = stats.total_states
@@ -131,7 +137,13 @@ def explore(
         try:
             for s in frontier:
                 before = total
-                for a, call, args, arity, x, y in static_calls if fixed else _calls(plan, s):
+                calls: Any = static_calls if fixed else _calls(plan, s)
+                if branching:
+                    # a branching action's successors are appended as calls of their own,
+                    # which the chain reaches once the action calls are done
+                    more: list[tuple[Any, ...]] = []
+                    calls = chain(calls, more)
+                for a, call, args, arity, x, y in calls:
                     # call(s, *args) costs twice a plain call: spell out the usual arities
                     if arity == 1:
                         t = call(s, x)
@@ -139,6 +151,9 @@ def explore(
                         t = call(s)
                     elif arity == 2:
                         t = call(s, x, y)
+                    elif arity < 0:
+                        more += _branch_calls(model_id, a, s, args, call(s, *args))
+                        continue
                     else:
                         t = call(s, *args)
                     if t is None:
@@ -215,14 +230,28 @@ Checks = list[tuple[str, Callable[..., Any]]]
 
 
 def _entries(a: BoundAction, arguments: Any) -> list[tuple[Any, ...]]:
-    """Calls of action ``a``: ``(action, bound method, args, len(args), args[0], args[1])``."""
+    """Calls of action ``a``: ``(action, bound method, args, len(args), args[0], args[1])``.
+
+    A branching action's calls have arity -1: the hot loop expands them.
+    """
     out = []
     call = a.call
     for args in arguments:
         args = tuple(args)
         n = len(args)
-        out.append((a, call, args, n, args[0] if n else None, args[1] if n > 1 else None))
+        out.append((a, call, args, -1 if a.branching else n, args[0] if n else None,
+                    args[1] if n > 1 else None))
     return out
+
+
+def _given(s: Any, t: Any) -> Any:
+    return t
+
+
+def _branch_calls(model_id: str, a: BoundAction, s: Any, args: tuple[Any, ...], produced: Any
+                  ) -> list[tuple[Any, ...]]:
+    """One call entry per branch: the branch's view as action, its successor as the result."""
+    return [(view, _given, args, 1, t, None) for view, t in branches(model_id, a, s, args, produced)]
 
 
 def _calls(plan: list[tuple[BoundAction, Any]], s: Any) -> list[tuple[Any, ...]]:
@@ -234,7 +263,7 @@ def _calls(plan: list[tuple[BoundAction, Any]], s: Any) -> list[tuple[Any, ...]]
 
 
 def _judge_initial(
-    model: Model,
+    model: CompiledModel,
     inits: list[Any],
     invariants: Checks,
     wanted: Checks,
@@ -267,8 +296,9 @@ def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
     return path
 
 
-def steps_along(model: Model, states: list[Any]) -> list[Step]:
+def steps_along(model: AnyModel, states: list[Any]) -> list[Step]:
     """The step taken between each pair of consecutive states (first match, deterministic)."""
+    model = compile_model(model)
     steps = []
     for s, t in zip(states, states[1:], strict=False):
         for a, args, u in model.transitions(s):
@@ -285,7 +315,7 @@ SAFETY_KINDS = ("invariant", "action", "sometimes", DEADLOCK)
 
 
 def check(
-    model: Model,
+    model: AnyModel,
     properties: list[BoundProperty] | None = None,
     bounds: Bounds | None = None,
     progress: Progress | None = None,
@@ -293,11 +323,12 @@ def check(
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
-    A property of kind ``deadlock`` (:meth:`Model.deadlock_property`) is
+    A property of kind ``deadlock`` (:meth:`CompiledModel.deadlock_property`) is
     checked like any other.  ``properties`` default to the model's, with
     ``deadlock`` when the model checks it; ``check_deadlock`` adds (True) or
     leaves out (False) the deadlock property either way.
     """
+    model = compile_model(model)
     props = model.checked_properties(check_deadlock) if properties is None else list(properties)
     if properties is not None and check_deadlock is not None:
         props = [p for p in props if p.kind != DEADLOCK]
@@ -307,11 +338,11 @@ def check(
     return results_of(model, run, mine)
 
 
-def results_of(model: Model, run: Exploration, props: list[BoundProperty]) -> list[Result]:
+def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty]) -> list[Result]:
     """Turn an Exploration into per-property Results with shortest traces."""
     stats = run.stats
     out: list[Result] = []
-    params = model.param_values()
+    params = model.param_values
 
     def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None) -> None:
         out.append(

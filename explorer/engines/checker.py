@@ -12,8 +12,9 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from distcheck.contract.compiled import AnyModel, BoundProperty, CompiledModel, compile_model
 from distcheck.contract.errors import BadInput
-from distcheck.contract.model import DEADLOCK, BoundProperty, Model
+from distcheck.contract.model import DEADLOCK
 from distcheck.contract.verdict import Result
 from distcheck.engines.bfs import SAFETY_KINDS, Bounds, Progress
 
@@ -31,7 +32,7 @@ class Options:
     progress: Progress | None = None
 
 
-Runner = Callable[[Model, list[BoundProperty], Options], list[Result]]
+Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
 
 #: engine name -> "module:function" checking the safety kinds
 SAFETY_ENGINES: dict[str, str] = {
@@ -47,7 +48,7 @@ KIND_RUNNERS["measure"] = "distcheck.engines.measure:run"
 KIND_RUNNERS["liveness"] = "distcheck.engines.liveness:run"
 
 
-def run_bfs(model: Model, props: list[BoundProperty], options: Options) -> list[Result]:
+def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) -> list[Result]:
     from distcheck.engines import bfs
 
     return bfs.check(model, props, options.bounds, options.progress)
@@ -58,13 +59,13 @@ def _load(path: str) -> Runner:
     return getattr(importlib.import_module(module), name)
 
 
-def checked_properties(model: Model, options: Options) -> list[BoundProperty]:
+def checked_properties(model: AnyModel, options: Options) -> list[BoundProperty]:
     """What a run with ``options`` checks on ``model``: its properties, and ``deadlock`` when on.
 
     The one place that decides whether deadlock is checked: ``--deadlock`` /
     ``--no-deadlock`` when given, else the model's ``check_deadlock``.
     """
-    return model.checked_properties(options.check_deadlock)
+    return compile_model(model).checked_properties(options.check_deadlock)
 
 
 def no_such_property(name: str, model_id: str | None, known: Sequence[str] = ()) -> BadInput:
@@ -83,8 +84,9 @@ def no_such_property(name: str, model_id: str | None, known: Sequence[str] = ())
                     f"{', '.join(sorted(known))}")
 
 
-def check_model(model: Model, options: Options, only: list[str] | None = None) -> list[Result]:
+def check_model(model: AnyModel, options: Options, only: list[str] | None = None) -> list[Result]:
     """Check every property of ``model`` (or those named in ``only``)."""
+    model = compile_model(model)
     if options.engine not in SAFETY_ENGINES:
         raise BadInput(
             f"unknown engine {options.engine!r}; choose one of {', '.join(SAFETY_ENGINES)}"

@@ -32,8 +32,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from distcheck.contract.compiled import (
+    AnyModel,
+    CompiledModel,
+    branches,
+    checked_transitions,
+    compile_model,
+    explain_failure,
+)
 from distcheck.contract.errors import ModelError
-from distcheck.contract.model import Model, Step, checked_transitions, explain_failure
+from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Stats
 from distcheck.engines.bfs import Bounds
@@ -47,7 +55,7 @@ if TYPE_CHECKING:  # networkx is imported where it is used: it takes most of a s
 class StateGraph:
     """The reachable graph of one model instance (see the module docstring)."""
 
-    model: Model
+    model: CompiledModel
     states: list[Any]
     index: dict[Any, int]
     initial: list[int]
@@ -97,7 +105,7 @@ class StateGraph:
         import networkx as nx
 
         g = nx.MultiDiGraph(model=self.model.id, params=canonical_text(to_json(
-            self.model.param_values())), complete=self.stats.complete)
+            self.model.param_values)), complete=self.stats.complete)
         initial = set(self.initial)
         for i, s in enumerate(self.states):
             g.add_node(i, label=canonical_text(self.model.describe(s)), initial=i in initial,
@@ -121,12 +129,13 @@ def _edge_attrs(step: Step) -> dict[str, str]:
 # --------------------------------------------------------------------------- building
 
 
-def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
+def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
     """Explore ``model`` breadth-first and keep every transition.
 
     A cut (``bounds``) stops expanding states; the graph then says so in
     ``cut`` and ``stats.complete`` is False.
     """
+    model = compile_model(model)
     bounds = bounds or Bounds()
     start = time.perf_counter()
     deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
@@ -138,7 +147,7 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
     parent_label = array("l", [-1] * len(states))
     offsets, targets, edge_labels = array("q", [0]), array("q"), array("l")
     labels: list[Step] = []
-    label_ids: list[dict[tuple, int]] = [{} for _ in model.actions]
+    label_ids: list[dict[Any, int]] = [{} for _ in model.actions]
     total = model.initial_generated  # repeats included, as the BFS counts them
     cut: str | None = None
     i = 0
@@ -161,23 +170,28 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
             for a_index, a in enumerate(model.actions):
                 call = a.call
                 ids = label_ids[a_index]
+                branching = a.branching
                 for args in a.static_args if a.static_args is not None else a.arguments(s):
                     t = call(s, *args)
                     if t is None:
                         continue
-                    label = ids.get(args)
-                    if label is None:
-                        label = ids[args] = len(labels)
-                        labels.append(a.step(args))
-                    j = index.get(t)
-                    if j is None:
-                        j = index[t] = len(states)
-                        states.append(t)
-                        depth_of.append(depth + 1)
-                        parent.append(i)
-                        parent_label.append(label)
-                    targets.append(j)
-                    edge_labels.append(label)
+                    # one edge per successor: a branching action's are labelled per branch
+                    found = (branches(model.id, a, s, args, t) if branching else ((a, t),))
+                    for view, u in found:
+                        key = (args, view.branch) if branching else args
+                        label = ids.get(key)
+                        if label is None:
+                            label = ids[key] = len(labels)
+                            labels.append(view.step(args))
+                        j = index.get(u)
+                        if j is None:
+                            j = index[u] = len(states)
+                            states.append(u)
+                            depth_of.append(depth + 1)
+                            parent.append(i)
+                            parent_label.append(label)
+                        targets.append(j)
+                        edge_labels.append(label)
         except ModelError:
             raise
         except Exception as exc:  # which domain, call or state broke is found again there
@@ -197,5 +211,5 @@ def build(model: Model, bounds: Bounds | None = None) -> StateGraph:
     return graph
 
 
-def _has_new(model: Model, s: Any, index: dict[Any, int]) -> bool:
+def _has_new(model: CompiledModel, s: Any, index: dict[Any, int]) -> bool:
     return any(t not in index for _, _, t in checked_transitions(model, s))

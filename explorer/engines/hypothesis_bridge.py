@@ -63,14 +63,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from distcheck.contract.errors import BadInput, ModelError
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import Result, Stats
 from distcheck.engines.sampling import sampled_results
 
@@ -117,7 +118,7 @@ class Recorder:
 
 
 def machine_for(
-    model: Model,
+    model: AnyModel,
     properties: Iterable[BoundProperty] | None = None,
     *,
     recorder: Recorder | None = None,
@@ -135,6 +136,7 @@ def machine_for(
     once every ``sometimes`` property is witnessed, with ``until_witnessed``, and
     after :data:`SHRINK_RUNS` runs past the first failure, with ``limit_shrinking``.
     """
+    model = compile_model(model)
     props = list(model.properties if properties is None else properties)
     invariants = [p for p in props if p.kind == "invariant"]
     action_props = [p for p in props if p.kind == "action"]
@@ -172,7 +174,7 @@ def machine_for(
             if self.moves_at is not self.state:
                 self.moves_at, self.moves = self.state, {}
                 for a in model.actions:
-                    found = [Move(a.step(args), t) for args, t in model.enabled(a, self.state)
+                    found = [Move(view.step(args), t) for view, args, t in model.enabled(a, self.state)
                              if not (skip_stutters and t == self.state)]
                     if found:
                         self.moves[a.name] = found
@@ -286,11 +288,11 @@ def _index(n: int) -> st.SearchStrategy[int]:
     return st.integers(0, n - 1)
 
 
-def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
+def _holds(model: CompiledModel, p: BoundProperty, *args: Any) -> bool:
     return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
 
-def _class_name(model: Model) -> str:
+def _class_name(model: CompiledModel) -> str:
     return "".join(part.title() for part in model.id.replace("_", ".").split(".")) + "Machine"
 
 
@@ -314,7 +316,7 @@ def hypothesis_settings(max_examples: int, steps: int) -> settings:
 
 
 def as_testcase(
-    model: Model,
+    model: AnyModel,
     properties: Iterable[str] | None = None,
     *,
     max_examples: int | None = None,
@@ -357,6 +359,7 @@ def as_testcase(
     under a tracer (a minute and more) only to point at the line of this module
     that reports the violation.
     """
+    model = compile_model(model)
     chosen = _select(model, properties, check_deadlock)
     explicit = dict(hypothesis_options)
     if max_examples is not None:
@@ -369,7 +372,7 @@ def as_testcase(
     # same for every configuration of one model; the digest tells them apart, so two
     # test cases do not replay (and evict) each other's failures.
     machine._hypothesis_internal_add_digest = repr(  # type: ignore[attr-defined]
-        (model.id, sorted(model.param_values().items()), [p.name for p in chosen])
+        (model.id, sorted(model.param_values.items()), [p.name for p in chosen])
     ).encode()
     if seed_value is not None:
         machine = seed(seed_value)(machine)
@@ -417,8 +420,9 @@ _DECORATOR_MARKERS = ("_hypothesis_internal_use_seed", "_hypothesis_internal_use
 
 
 def _select(
-    model: Model, names: Iterable[str] | None, check_deadlock: bool | None
+    model: AnyModel, names: Iterable[str] | None, check_deadlock: bool | None
 ) -> list[BoundProperty]:
+    model = compile_model(model)
     available = {p.name: p for p in model.checked_properties(check_deadlock)
                  if p.kind in CHECKED_KINDS}
     if names is None:
@@ -446,7 +450,7 @@ def _select(
 
 
 def search(
-    model: Model,
+    model: AnyModel,
     target: BoundProperty | None,
     wanted: list[BoundProperty],
     recorder: Recorder,
@@ -517,13 +521,14 @@ def _search_seed(seed_value: int, index: int) -> int:
     return seed_value * 1009 + index
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``hypothesis`` safety engine (registered in ``distcheck.engines.checker.SAFETY_ENGINES``).
 
     One Hypothesis search per invariant, action property and deadlock check,
     so each gets its own shrunk counterexample; ``sometimes`` properties are
     witnessed along the way.
     """
+    model = compile_model(model)
     examples = options.runs if options.runs is not None else DEFAULT_EXAMPLES
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
     max_seconds = options.bounds.max_seconds

@@ -8,6 +8,7 @@ or the name of a model method ``(s) -> bool``::
 
     class Lock(Model):
         weak_fair = ("all_protocol", "tick")   # protocol steps and time; never a crash
+        # or, over groups: weak_fair = (group("acquire", "release"), group("serve", keep=("c",)))
         decided = eventually(lambda self, s: s.owner is not None,
                              expect="violated", doc="Someone eventually gets the lock.")
         freed = leads_to("held", "free")       # whenever held, eventually free
@@ -40,14 +41,29 @@ Fairness
 --------
 ``weak_fair`` / ``strong_fair`` on the model name actions (or a fault kind,
 meaning every action of that kind); ``"all_protocol"`` means every action that
-is not a fault.  Fairness is per *instance*: each
+is not a fault.  A name is fair per *instance*: each
 argument tuple of a named action is fair on its own (``rm_prepare(rm=0)`` and
-``rm_prepare(rm=1)`` separately, TLA+'s ``\\A rm: WF(RMPrepare(rm))``).
+``rm_prepare(rm=1)`` separately, TLA+'s ``\\A rm: WF(RMPrepare(rm))``); the
+branches of a branching action are one instance.  A :func:`group` is one
+obligation for all its members together: ``group("a", "b")`` is
+``WF(\\E args: A \\/ B)``, and ``group("rcv", keep=("i",))`` is
+``\\A i: WF(\\E j: Rcv(i, j))``, one obligation per value of the kept arguments.
 
 * weakly fair instance A: a behaviour in which A is eventually enabled in
   every state (continuously) must take A infinitely often;
 * strongly fair instance A: a behaviour in which A is enabled infinitely often
   must take A infinitely often.
+
+How a self-loop counts.  A group follows TLA+: a step that leaves the state
+unchanged is a stuttering step, not an ``<<A \\/ B>>_vars`` step, so a
+self-loop neither enables a group nor takes it (``WF(Spin \\/ Finish)`` is
+not met by spinning in place).  A name keeps its meaning from before groups:
+a self-loop of an instance enables that instance and, on the cycle, takes it.
+For weak fairness this gives TLA+'s verdicts too (a cycle through a state
+may always take that state's self-loops); strong fairness can differ from
+TLA+ only where an instance's sole step in some state is a self-loop.  As a
+step of the system, a self-loop is always a successor: a behaviour may cycle
+on it, subject to the fairness above.
 
 Faults are never fair implicitly.  Destructive faults (crash, drop, duplicate,
 partition, pause, clock_jump) cannot be declared fair at all; the environment's
@@ -98,23 +114,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from distcheck.contract.compiled import (
+    AnyModel,
+    BoundProperty,
+    CompiledModel,
+    checked_transitions,
+    compile_model,
+    property_holds,
+)
 from distcheck.contract.declarations import (
     ALL_PROTOCOL,
     FAIRABLE_FAULTS,
     FORMS,
     LIVENESS,
+    FairGroup,
     LivenessSpec,
     Predicate,
     predicate_name,
 )
 from distcheck.contract.errors import ModelError
-from distcheck.contract.model import (
-    BoundProperty,
-    Model,
-    Step,
-    checked_transitions,
-    property_holds,
-)
+from distcheck.contract.model import Step
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
 from distcheck.engines.graph import StateGraph, build
 
@@ -122,16 +141,17 @@ ENGINE = "bfs-scc"
 KIND = LIVENESS
 
 
-def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
+def _bind(model: CompiledModel, pred: Predicate, prop: str) -> Callable[[Any], bool]:
     """The predicate as ``f(state) -> bool``; one that raises becomes one ModelError."""
+    author = model.model  # predicates are the author's: ``self`` is the instance
     if isinstance(pred, str):
-        method = getattr(model, pred, None)
+        method = getattr(author, pred, None)
         if not callable(method):
             raise ModelError(f"model {model.id}: liveness property {prop} names {pred!r}, "
                              "which is not a method of the model")
         return lambda s: property_holds(model, prop, method, s)
     def of_model(s: Any) -> Any:
-        return pred(model, s)
+        return pred(author, s)
 
     return lambda s: property_holds(model, prop, of_model, s)
 
@@ -140,55 +160,159 @@ def _bind(model: Model, pred: Predicate, prop: str) -> Callable[[Any], bool]:
 
 
 @dataclass(frozen=True)
+class GroupRule:
+    """A :func:`~distcheck.contract.declarations.group` resolved: its strength and members."""
+
+    declared: FairGroup
+    strength: int  # 1 weak, 2 strong
+    actions: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Fairness:
-    """Action names under weak and strong fairness (strong wins when named in both)."""
+    """Fairness obligations: action names per instance (strong wins when named in both),
+    and groups, each one obligation per value of its kept arguments."""
 
     weak: frozenset[str] = frozenset()
     strong: frozenset[str] = frozenset()
+    groups: tuple[GroupRule, ...] = ()
 
     def kind_of(self, action: str) -> int:
-        """0 unfair, 1 weakly fair, 2 strongly fair."""
+        """Per-instance fairness of an action: 0 unfair, 1 weakly fair, 2 strongly fair."""
         return 2 if action in self.strong else 1 if action in self.weak else 0
 
+    def __bool__(self) -> bool:
+        return bool(self.weak or self.strong or self.groups)
 
-def fairness_of(model: Model) -> Fairness:
-    """Resolve the model's ``weak_fair`` / ``strong_fair`` names (ModelError if wrong)."""
+    def obligations(self, step: Step, stutter: bool = False) -> list[tuple[Any, int]]:
+        """The obligations a step serves, as (key, strength); keys name themselves via str().
+
+        Per instance the key is the step without its branch (every branch of
+        an action instance is that instance); for a group, the group and the
+        values of its kept arguments.  A ``stutter`` (a self-loop) serves the
+        per-instance obligations only: for a group it is no step at all.
+        """
+        out: list[tuple[Any, int]] = []
+        kind = self.kind_of(step.action)
+        if kind:
+            out.append((replace(step, branch=None) if step.branch is not None else step, kind))
+        if stutter:
+            return out
+        for rule in self.groups:
+            if step.action in rule.actions:
+                args = step.kwargs()
+                out.append((GroupObligation(rule.declared, tuple(args[k] for k in rule.declared.keep)),
+                            rule.strength))
+        return out
+
+
+@dataclass(frozen=True)
+class GroupObligation:
+    """One obligation of a group: the group and the values of its kept arguments."""
+
+    declared: FairGroup
+    kept: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        if not self.kept:
+            return str(self.declared)
+        values = ", ".join(f"{k}={v!r}" for k, v in zip(self.declared.keep, self.kept, strict=True))
+        return f"group({', '.join(self.declared.actions)}; {values})"
+
+
+def fairness_of(model: AnyModel) -> Fairness:
+    """Resolve the model's ``weak_fair`` / ``strong_fair`` declarations (ModelError if wrong)."""
+    model = compile_model(model)
     by_name = {a.name: a for a in model.actions}
 
-    def resolve(names: Iterable[str], attr: str) -> frozenset[str]:
-        if isinstance(names, str):
-            names = (names,)
-        out: set[str] = set()
-        for name in names:
-            if name == ALL_PROTOCOL:
-                out |= {a.name for a in model.actions if a.fault is None}
-                continue
-            a = by_name.get(name)
-            of_kind = [b.name for b in model.actions if b.fault == name]
-            if a is None and of_kind and name in FAIRABLE_FAULTS:
-                out.update(of_kind)  # a fault kind names every action of that kind
-                continue
-            if a is None and of_kind:
-                raise ModelError(
-                    f"model {model.id}: {attr} names the fault kind {name!r}; faults that do "
-                    f"damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
-                )
-            if a is None:
-                raise ModelError(
-                    f"model {model.id}: {attr} names {name!r}, which is not an action; its "
-                    f"actions are {', '.join(by_name) or 'none'} (or '{ALL_PROTOCOL}')"
-                )
-            if a.fault is not None and a.fault not in FAIRABLE_FAULTS:
-                raise ModelError(
-                    f"model {model.id}: {attr} names the {a.fault} fault {name!r}; faults that "
-                    f"do damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
-                )
-            out.add(name)
-        return frozenset(out)
+    def members(name: str, attr: str) -> set[str]:
+        """The action names one declared name stands for."""
+        if name == ALL_PROTOCOL:
+            return {a.name for a in model.actions if a.fault is None}
+        a = by_name.get(name)
+        of_kind = [b.name for b in model.actions if b.fault == name]
+        if a is None and of_kind and name in FAIRABLE_FAULTS:
+            return set(of_kind)  # a fault kind names every action of that kind
+        if a is None and of_kind:
+            raise ModelError(
+                f"model {model.id}: {attr} names the fault kind {name!r}; faults that do "
+                f"damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
+            )
+        if a is None:
+            raise ModelError(
+                f"model {model.id}: {attr} names {name!r}, which is not an action; its "
+                f"actions are {', '.join(by_name) or 'none'} (or '{ALL_PROTOCOL}')"
+            )
+        if a.fault is not None and a.fault not in FAIRABLE_FAULTS:
+            raise ModelError(
+                f"model {model.id}: {attr} names the {a.fault} fault {name!r}; faults that "
+                f"do damage are never fair (only {', '.join(FAIRABLE_FAULTS)} may be)"
+            )
+        return {name}
 
-    strong = resolve(model.strong_fair, "strong_fair")
-    weak = resolve(model.weak_fair, "weak_fair") - strong
-    return Fairness(weak, strong)
+    def resolve(declared: Any, attr: str, strength: int) -> tuple[frozenset[str], list[GroupRule]]:
+        if isinstance(declared, (str, FairGroup)):
+            declared = (declared,)
+        names: set[str] = set()
+        rules: list[GroupRule] = []
+        for item in declared:
+            if isinstance(item, FairGroup):
+                acts = set().union(*(members(n, f"{attr} {item}") for n in item.actions))
+                for name in sorted(acts):
+                    missing = [k for k in item.keep if k not in by_name[name].arg_names]
+                    if missing:
+                        raise ModelError(
+                            f"model {model.id}: {attr} {item} keeps {missing[0]!r}, which is not "
+                            f"an argument of action {name}"
+                        )
+                rules.append(GroupRule(item, strength, frozenset(acts)))
+            else:
+                names |= members(item, attr)
+        return frozenset(names), rules
+
+    strong, strong_groups = resolve(model.strong_fair, "strong_fair", 2)
+    weak, weak_groups = resolve(model.weak_fair, "weak_fair", 1)
+    return Fairness(weak - strong, strong, tuple(strong_groups + weak_groups))
+
+
+@dataclass
+class FairLabels:
+    """The fairness obligations of a graph's edge labels, numbered.
+
+    ``of_label[label]`` are the obligations an edge with that label serves
+    when it changes the state, ``on_self_loop[label]`` those it serves as a
+    self-loop (the per-instance ones), ``strength[o]`` is 1 (weak) or 2
+    (strong) and ``keys[o]`` says what obligation ``o`` is.
+    """
+
+    of_label: list[tuple[int, ...]]
+    on_self_loop: list[tuple[int, ...]]
+    strength: list[int]
+    keys: list[Any]
+
+    def of_edge(self, label: int, source: int, target: int) -> tuple[int, ...]:
+        return self.of_label[label] if source != target else self.on_self_loop[label]
+
+
+def label_fairness(graph: StateGraph, fairness: Fairness) -> FairLabels:
+    """Number the obligations the labels of ``graph`` serve under ``fairness``."""
+    ids: dict[Any, int] = {}
+    strength: list[int] = []
+    keys: list[Any] = []
+    of_label: list[tuple[int, ...]] = []
+    on_self_loop: list[tuple[int, ...]] = []
+    for step in graph.labels:
+        for stutter, out in ((False, of_label), (True, on_self_loop)):
+            mine = []
+            for key, kind in fairness.obligations(step, stutter):
+                o = ids.get(key)
+                if o is None:
+                    o = ids[key] = len(keys)
+                    keys.append(key)
+                    strength.append(kind)
+                mine.append(o)
+            out.append(tuple(mine))
+    return FairLabels(of_label, on_self_loop, strength, keys)
 
 
 # --------------------------------------------------------------------------- SCCs
@@ -258,7 +382,7 @@ def strongly_connected(graph: StateGraph, nodes: Iterable[int]) -> list[list[int
 
 @dataclass
 class FairComponent:
-    """A set of states in which a fair cycle exists, and the labels taken inside it."""
+    """A set of states in which a fair cycle exists, and the obligations taken inside it."""
 
     nodes: list[int]
     taken: set[int]
@@ -267,30 +391,37 @@ class FairComponent:
 Enabled = Callable[[int], frozenset[int]]
 
 
-def enabled_fair(graph: StateGraph, fair_kind: list[int]) -> Enabled:
-    """``enabled(v)``: the fair labels enabled in state ``v`` (cached; shared by properties)."""
+def enabled_fair(graph: StateGraph, fair: FairLabels) -> Enabled:
+    """``enabled(v)``: the obligations enabled in state ``v`` (cached; shared by properties).
+
+    A self-loop enables its per-instance obligations but no group's (TLA+: a
+    stuttering step is not an ``<<A \\/ B>>_vars`` step).
+    """
     cache: dict[int, frozenset[int]] = {}
     # Many states enable the same set of steps: keep one copy of each set.
     shared: dict[frozenset[int], frozenset[int]] = {}
+    of_edge = fair.of_edge
 
     def enabled(v: int) -> frozenset[int]:
         found = cache.get(v)
         if found is None:
-            found = frozenset(lab for lab, _ in graph.out_edges(v) if fair_kind[lab])
+            found = frozenset(o for lab, t in graph.out_edges(v) for o in of_edge(lab, v, t))
             found = cache[v] = shared.setdefault(found, found)
         return found
 
     return enabled
 
 
-def fair_components(graph: StateGraph, nodes: Iterable[int], fair_kind: list[int],
+def fair_components(graph: StateGraph, nodes: Iterable[int], fair: FairLabels,
                     enabled: Enabled | None = None) -> list[FairComponent]:
     """Components of the subgraph on ``nodes`` that contain a fair cycle (module docstring).
 
-    ``fair_kind[label]`` is 0 (unfair), 1 (weak) or 2 (strong).
+    An obligation is taken inside a component by an edge inside it that
+    serves it (a self-loop serves per-instance obligations only).
     """
-    any_fair = any(fair_kind)
-    enabled = enabled or enabled_fair(graph, fair_kind)
+    any_fair = bool(fair.strength)
+    of_edge, strength = fair.of_edge, fair.strength
+    enabled = enabled or enabled_fair(graph, fair)
     work = strongly_connected(graph, nodes)
     work.reverse()  # pop() then yields components in Tarjan's order
     found: list[FairComponent] = []
@@ -298,18 +429,20 @@ def fair_components(graph: StateGraph, nodes: Iterable[int], fair_kind: list[int
         component = work.pop()
         if len(component) == 1:  # the common case: a state with or without self-loops
             v = component[0]
-            taken = {lab for lab, t in graph.out_edges(v) if t == v}
-            # fair iff every fair step enabled here is one of its self-loops
-            if taken and not (any_fair and enabled(v) - taken):
+            loops = [lab for lab, t in graph.out_edges(v) if t == v]
+            taken = {o for lab in loops for o in of_edge(lab, v, v)}
+            # fair iff every obligation enabled here is served by one of its self-loops
+            if loops and not (any_fair and enabled(v) - taken):
                 found.append(FairComponent(component, taken))
             continue
         inside = set(component)
-        taken = {lab for v in component for lab, t in graph.out_edges(v) if t in inside}
+        taken = {o for v in component for lab, t in graph.out_edges(v)
+                 if t in inside for o in of_edge(lab, v, t)}
         if not any_fair:
             found.append(FairComponent(component, taken))
             continue
-        strong_missed = {lab for v in component for lab in enabled(v)
-                         if fair_kind[lab] == 2 and lab not in taken}
+        strong_missed = {o for v in component for o in enabled(v)
+                         if strength[o] == 2 and o not in taken}
         if strong_missed:
             rest = [v for v in component if not (enabled(v) & strong_missed)]
             if rest:
@@ -319,7 +452,7 @@ def fair_components(graph: StateGraph, nodes: Iterable[int], fair_kind: list[int
             continue
         always_enabled = frozenset.intersection(*(enabled(v) for v in component))
         if always_enabled - taken:
-            continue  # a weakly fair instance is enabled throughout and never taken
+            continue  # a weak obligation is enabled throughout and never taken
         found.append(FairComponent(component, taken))
     return found
 
@@ -345,12 +478,13 @@ class Lasso:
 
 
 def _bfs_path(graph: StateGraph, start: int, inside: set[int],
-              goal: Callable[[int], bool], edge_goal: Callable[[int], bool] | None = None,
+              goal: Callable[[int], bool],
+              edge_goal: Callable[[int, int, int], bool] | None = None,
               at_least_one_step: bool = False) -> tuple[list[int], list[int]]:
     """Shortest path within ``inside`` from ``start`` to a node meeting ``goal``.
 
-    With ``edge_goal``, a path may also end by taking an edge whose label
-    meets it.  Returns (nodes, labels).
+    With ``edge_goal(label, source, target)``, a path may also end by taking
+    an edge that meets it.  Returns (nodes, labels).
     """
     parent: dict[int, tuple[int, int]] = {}
     seen = {start} if not at_least_one_step else set()
@@ -362,7 +496,7 @@ def _bfs_path(graph: StateGraph, start: int, inside: set[int],
         for lab, t in graph.out_edges(v):
             if t not in inside:
                 continue
-            if edge_goal is not None and edge_goal(lab):
+            if edge_goal is not None and edge_goal(lab, v, t):
                 nodes, labels = _unwind(parent, v, start)
                 return nodes + [t], labels + [lab]
             if t in seen:
@@ -393,24 +527,26 @@ def _unwind(parent: dict[int, tuple[int, int]], end: int, start: int) -> tuple[l
     return nodes, labels
 
 
-def fair_cycle(graph: StateGraph, component: FairComponent, entry: int, fair_kind: list[int],
+def fair_cycle(graph: StateGraph, component: FairComponent, entry: int, fair: FairLabels,
                enabled: Enabled | None = None) -> tuple[list[int], list[int]]:
     """A short cycle from ``entry`` back to it inside ``component`` that is fair.
 
-    Obligations: every fair instance enabled somewhere in the component is
-    either taken (when it is taken inside at all) or seen disabled in some
-    state of the cycle.  Greedy: walk to the nearest unmet obligation, repeat,
-    then return to ``entry``.
+    Obligations: every one enabled somewhere in the component is either
+    taken by a step that serves it (when it is taken inside at all) or seen
+    disabled in some state of the cycle.  Greedy: walk to the nearest
+    unmet obligation, repeat, then return to ``entry``.
     """
     inside = set(component.nodes)
-    enabled = enabled or enabled_fair(graph, fair_kind)
+    of_edge = fair.of_edge
+    enabled = enabled or enabled_fair(graph, fair)
     relevant = set().union(*(enabled(v) for v in component.nodes))
-    must_take = {lab for lab in relevant if lab in component.taken}
+    must_take = {o for o in relevant if o in component.taken}
     must_see_disabled = relevant - must_take
     nodes, labels = [entry], []
 
     def settle(path_nodes: list[int], path_labels: list[int]) -> None:
-        must_take.difference_update(path_labels)
+        for i, lab in enumerate(path_labels):
+            must_take.difference_update(of_edge(lab, path_nodes[i], path_nodes[i + 1]))
         for v in path_nodes:
             must_see_disabled.difference_update(must_see_disabled - enabled(v))
 
@@ -420,7 +556,7 @@ def fair_cycle(graph: StateGraph, component: FairComponent, entry: int, fair_kin
         seg_nodes, seg_labels = _bfs_path(
             graph, here, inside,
             goal=lambda v: bool(must_see_disabled - enabled(v)),
-            edge_goal=lambda lab: lab in must_take,
+            edge_goal=lambda lab, v, t: not must_take.isdisjoint(of_edge(lab, v, t)),
         )
         nodes += seg_nodes[1:]
         labels += seg_labels
@@ -431,7 +567,7 @@ def fair_cycle(graph: StateGraph, component: FairComponent, entry: int, fair_kin
 
 
 def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None,
-               q_holds: list[bool], fair_kind: list[int], enabled: Enabled | None = None
+               q_holds: list[bool], fair: FairLabels, enabled: Enabled | None = None
                ) -> Lasso | None:
     """The shortest violating lasso of ``spec`` on ``graph``, or None if there is none.
 
@@ -478,8 +614,8 @@ def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None
         for v in order:
             if graph.is_dead_end(v):
                 targets[v] = None
-    enabled = enabled or enabled_fair(graph, fair_kind)
-    for component in fair_components(graph, order, fair_kind, enabled):
+    enabled = enabled or enabled_fair(graph, fair)
+    for component in fair_components(graph, order, fair, enabled):
         for v in component.nodes:
             targets.setdefault(v, component)
     hit = next((v for v in order if v in targets), None)
@@ -498,7 +634,7 @@ def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None
     component = targets[hit]
     loop_start = len(nodes) - 1
     if component is not None:
-        cycle_nodes, cycle_labels = fair_cycle(graph, component, hit, fair_kind, enabled)
+        cycle_nodes, cycle_labels = fair_cycle(graph, component, hit, fair, enabled)
         nodes += cycle_nodes[1:]
         labels += cycle_labels
     return Lasso(nodes, labels, loop_start)
@@ -507,15 +643,11 @@ def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None
 # --------------------------------------------------------------------------- runner
 
 
-def _evaluate(model: Model, graph: StateGraph, prop: BoundProperty, pred: Predicate
+def _evaluate(model: CompiledModel, graph: StateGraph, prop: BoundProperty, pred: Predicate
               ) -> list[bool]:
     fn = _bind(model, pred, prop.name)
     states = graph.states
     return [fn(states[i]) for i in range(graph.expanded)]
-
-
-def label_fairness(graph: StateGraph, fairness: Fairness) -> list[int]:
-    return [fairness.kind_of(step.action) for step in graph.labels]
 
 
 def describe_lasso(spec: LivenessSpec, lasso: Lasso) -> str:
@@ -546,13 +678,14 @@ class Judgement:
     vacuous: bool = False
 
 
-def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_kind: list[int],
+def check_property(model: AnyModel, graph: StateGraph, prop: BoundProperty, fair: FairLabels,
                    enabled: Enabled | None = None) -> Judgement:
     """Judge one liveness property on ``graph``."""
+    model = compile_model(model)
     spec = _spec_of(model, prop)
     q_holds = _evaluate(model, graph, prop, spec.q)
     p_holds = _evaluate(model, graph, prop, spec.p) if spec.p is not None else None
-    lasso = find_lasso(graph, spec, p_holds, q_holds, fair_kind, enabled)
+    lasso = find_lasso(graph, spec, p_holds, q_holds, fair, enabled)
     if lasso is not None:
         message = f"{prop.name}: {describe_lasso(spec, lasso)}"
         states = [graph.states[i] for i in lasso.nodes]
@@ -571,7 +704,7 @@ def check_property(model: Model, graph: StateGraph, prop: BoundProperty, fair_ki
                      "reachable states")
 
 
-def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
+def _spec_of(model: CompiledModel, prop: BoundProperty) -> LivenessSpec:
     spec = prop.spec
     if not isinstance(spec, LivenessSpec) or spec.form not in FORMS:
         raise ModelError(f"model {model.id}: liveness property {prop.name} was not declared with "
@@ -579,16 +712,17 @@ def _spec_of(model: Model, prop: BoundProperty) -> LivenessSpec:
     return spec
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """KIND_RUNNERS entry: check every liveness property of ``model`` on one graph."""
+    model = compile_model(model)
     fairness = fairness_of(model)
     graph = build(model, options.bounds)
-    fair_kind = label_fairness(graph, fairness)
-    enabled = enabled_fair(graph, fair_kind)
+    fair = label_fairness(graph, fairness)
+    enabled = enabled_fair(graph, fair)
     out = []
     for prop in props:
         started = time.perf_counter()
-        judged = check_property(model, graph, prop, fair_kind, enabled)
+        judged = check_property(model, graph, prop, fair, enabled)
         trace = judged.trace
         stats = replace(graph.stats, seconds=graph.stats.seconds + time.perf_counter() - started)
         shape = {}
@@ -596,7 +730,7 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
             shape = {"lasso": "deadlock" if trace.loop_start == len(trace.steps) else "livelock"}
         if judged.vacuous:
             shape = {"vacuous": True}
-        out.append(Result(model.id, model.param_values(), prop.name, KIND, prop.expect,
+        out.append(Result(model.id, model.param_values, prop.name, KIND, prop.expect,
                           judged.verdict, judged.reason, stats, ENGINE, trace, claims=prop.claims,
                           extra=shape))
     return out
@@ -605,9 +739,10 @@ def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
 # --------------------------------------------------------------------------- replay
 
 
-def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+def final_check(model: AnyModel, prop: BoundProperty, trace: Trace, states: list[Any],
                 steps: list[Step]) -> str | None:
     """FINAL_CHECKS["liveness"]: does the replayed lasso still violate ``prop`` fairly?"""
+    model = compile_model(model)
     spec = _spec_of(model, prop)
     k = trace.loop_start
     if k is None:
@@ -644,25 +779,37 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
     return _unfairness(model, cycle, steps[k:])
 
 
-def _unfairness(model: Model, cycle: list[Any], cycle_steps: list[Step]) -> str | None:
-    """Why the cycle is not a fair behaviour any more, or None when it is fair."""
+def _unfairness(model: CompiledModel, cycle: list[Any], cycle_steps: list[Step]) -> str | None:
+    """Why the cycle is not a fair behaviour any more, or None when it is fair.
+
+    As on the graph, only steps that change the state enable or take an obligation.
+    """
     fairness = fairness_of(model)
-    if not (fairness.weak or fairness.strong):
+    if not fairness:
         return None
     # the last state of a round is the first again; count each state once
     states = cycle[:-1] if cycle_steps else cycle
-    # Steps are frozen dataclasses: hashable whatever their arguments are (a
-    # network Message is not JSON), and str() orders them deterministically.
-    taken = set(cycle_steps)
-    enabled: list[set[Step]] = []
-    for s in states:
-        enabled.append({a.step(args) for a, args, _ in checked_transitions(model, s)
-                        if fairness.kind_of(a.name)})
+    # Obligation keys are frozen dataclasses: hashable whatever the arguments are
+    # (a network Message is not JSON), and str() orders them deterministically.
+    strength: dict[Any, int] = {}
+
+    def served(step: Step, s: Any, t: Any) -> set[Any]:
+        out = set()
+        for key, kind in fairness.obligations(step, stutter=s == t):
+            strength[key] = max(kind, strength.get(key, 0))
+            out.add(key)
+        return out
+
+    taken = set().union(*(served(st, s, t) for st, s, t in zip(cycle_steps, cycle, cycle[1:],
+                                                              strict=False)))
+    enabled = [set().union(*(served(a.step(args), s, t)
+                             for a, args, t in checked_transitions(model, s)))
+               for s in states]
     everywhere = set.intersection(*enabled) if enabled else set()
     somewhere = set().union(*enabled) if enabled else set()
-    for step in sorted(everywhere - taken, key=str):
-        return f"the cycle is unfair now: weakly fair {step} is enabled throughout and never taken"
-    for step in sorted(somewhere - taken, key=str):
-        if fairness.kind_of(step.action) == 2:
-            return f"the cycle is unfair now: strongly fair {step} is enabled in it and never taken"
+    for key in sorted(everywhere - taken, key=str):
+        return f"the cycle is unfair now: weakly fair {key} is enabled throughout and never taken"
+    for key in sorted(somewhere - taken, key=str):
+        if strength[key] == 2:
+            return f"the cycle is unfair now: strongly fair {key} is enabled in it and never taken"
     return None

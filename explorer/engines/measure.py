@@ -14,9 +14,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from distcheck.contract.compiled import (
+    AnyModel,
+    BoundProperty,
+    CompiledModel,
+    compile_model,
+    property_value,
+)
 from distcheck.contract.declarations import MEASURE, REPORTED, Measurement
 from distcheck.contract.errors import BadInput
-from distcheck.contract.model import BoundProperty, Model, property_value
 from distcheck.contract.state import to_json
 from distcheck.contract.verdict import VIOLATED, Result, Stats
 
@@ -24,8 +30,9 @@ KIND = MEASURE
 ENGINE = "compute"
 
 
-def measure(model: Model, prop: BoundProperty) -> Result:
+def measure(model: AnyModel, prop: BoundProperty) -> Result:
     """Compute one measured property of ``model``."""
+    model = compile_model(model)
     assert prop.check is not None
     started = time.perf_counter()
     found = property_value(model, prop.name, prop.check)
@@ -37,11 +44,11 @@ def measure(model: Model, prop: BoundProperty) -> Result:
     seconds = time.perf_counter() - started
     verdict = REPORTED if found.problem is None else VIOLATED
     reason = found.summary if found.problem is None else found.problem
-    return Result(model.id, model.param_values(), prop.name, KIND, prop.expect, verdict, reason,
+    return Result(model.id, model.param_values, prop.name, KIND, prop.expect, verdict, reason,
                   Stats(seconds=seconds, complete=True), ENGINE, claims=prop.claims,
                   extra={"figures": to_json(found.figures), **to_json(found.details)})
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: CompiledModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``KIND_RUNNERS["measure"]`` entry."""
     return [measure(model, p) for p in props]

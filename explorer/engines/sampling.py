@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from distcheck.contract.model import BoundProperty, Model, Step
+from distcheck.contract.compiled import AnyModel, BoundProperty, compile_model
+from distcheck.contract.model import Step
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
 from distcheck.engines.shrink import Target, minimize_run
 
@@ -23,7 +24,7 @@ FoundBy = Callable[[list[Step]], tuple[str, dict[str, Any]]]
 
 
 def sampled_results(
-    model: Model,
+    model: AnyModel,
     props: list[BoundProperty],
     engine: str,
     stats: Stats,
@@ -42,6 +43,7 @@ def sampled_results(
     reached, ``budget`` says what was spent (for the reasons) and ``extra``
     goes into every result's JSON.
     """
+    model = compile_model(model)
     results = []
     for p in props:
         trace = None
@@ -62,7 +64,7 @@ def sampled_results(
         else:
             verdict = INCONCLUSIVE
             reason = f"no violation in {budget}; random search never proves"
-        results.append(Result(model.id, model.param_values(), p.name, p.kind, p.expect, verdict,
+        results.append(Result(model.id, model.param_values, p.name, p.kind, p.expect, verdict,
                               reason, stats, engine, trace, claims=tuple(p.claims), extra=more,
                               sampled=True))
     return results

@@ -31,15 +31,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from distcheck.contract.errors import BadInput
-from distcheck.contract.model import (
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
     call_action,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace, build_trace, violation_message
 
@@ -59,8 +61,9 @@ class Target:
     doc: str = ""
 
     @classmethod
-    def of(cls, model: Model, name: str) -> Target:
+    def of(cls, model: AnyModel, name: str) -> Target:
         """The target for property ``name`` of ``model`` (``deadlock`` included)."""
+        model = compile_model(model)
         prop = model.traced_property(name)
         if prop is None:
             raise BadInput(f"model {model.id} has no property {name!r} to minimise a trace for")
@@ -88,20 +91,20 @@ class Execution:
     steps: list[Step]
 
 
-def execute(model: Model, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
+def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
     """Re-execute ``steps`` from ``initial``; the prefix up to the first violation, or None.
 
     None when a step does not apply (unknown action, argument out of its
     domain, not enabled) or when no violation of ``target`` is reached.
     """
-    by_name: dict[str, BoundAction] = {a.name: a for a in model.actions}
+    model = compile_model(model)
     states = [initial]
     taken: list[Step] = []
     if _violated_in(model, target, initial, None, None):
         return Execution(states, taken)
     s = initial
     for st in steps:
-        a = by_name.get(st.action)
+        a = model.action_for(st)
         if a is None or not _in_domain(a, s, st.args):
             return None
         t = call_action(model, a, s, st.args)
@@ -121,7 +124,7 @@ def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
     return any(args == candidate for candidate in a.arguments(s))
 
 
-def _violated_in(model: Model, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
+def _violated_in(model: CompiledModel, target: Target, t: Any, pre: Any, step: Step | None) -> bool:
     if target.kind == "invariant":
         return not property_holds(model, target.name, target.check, t)  # type: ignore[arg-type]
     if target.kind == "action":
@@ -171,12 +174,12 @@ class Minimized:
 class _Search:
     """Remembers every candidate tried, so no sequence is re-executed twice."""
 
-    def __init__(self, model: Model, target: Target, initial: Any) -> None:
+    def __init__(self, model: CompiledModel, target: Target, initial: Any) -> None:
         self.model, self.target, self.initial = model, target, initial
         self.tried: dict[tuple, Execution | None] = {}
 
     def test(self, steps: Sequence[Step]) -> Execution | None:
-        key = tuple((st.action, canonical_text(to_json(st.args))) for st in steps)
+        key = tuple((st.action, canonical_text(to_json(st.args)), st.branch) for st in steps)
         if key not in self.tried:
             if len(self.tried) >= MAX_CANDIDATES:
                 return None
@@ -245,26 +248,26 @@ def distinct_values(steps: Sequence[Step]) -> int:
     return sum(len(v) for v in _values_by_argument(steps).values())
 
 
-def _with_argument(model: Model, st: Step, name: str, old: Any, new: Any) -> Step:
+def _with_argument(model: CompiledModel, st: Step, name: str, old: Any, new: Any) -> Step:
     if name not in st.arg_names:
         return st
     args = tuple(new if (n == name and v == old) else v
                  for n, v in zip(st.arg_names, st.args, strict=True))
     if args == st.args:
         return st
-    action = model.action_named(st.action)
+    action = model.action_for(st)
     assert action is not None
     return action.step(args)
 
 
 def minimize_steps(
-    model: Model, target: Target, initial: Any, steps: Sequence[Step]
+    model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
 ) -> tuple[Execution, int]:
     """The smallest reproducing execution found, and how many candidates were replayed.
 
     Raises BadInput when ``steps`` itself does not reproduce the violation.
     """
-    search = _Search(model, target, initial)
+    search = _Search(compile_model(model), target, initial)
     found = search.test(list(steps))
     if found is None:
         raise BadInput(
@@ -282,7 +285,7 @@ def minimize_steps(
 
 
 def minimize_run(
-    model: Model,
+    model: AnyModel,
     target: Target,
     initial: Any,
     steps: Sequence[Step],
@@ -291,6 +294,7 @@ def minimize_run(
     loop_start: int | None = None,
 ) -> Minimized:
     """Minimise a violating run an engine found and build the trace it reports."""
+    model = compile_model(model)
     started = time.perf_counter()
     best, candidates = minimize_steps(model, target, initial, steps)
     last = best.steps[-1] if best.steps else None

@@ -32,14 +32,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
+    AnyModel,
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import Result, Stats
 from distcheck.engines.sampling import sampled_results
 
@@ -62,7 +63,7 @@ class Walks:
 
 
 def walk(
-    model: Model,
+    model: AnyModel,
     props: list[BoundProperty],
     seed: int,
     runs: int,
@@ -74,6 +75,7 @@ def walk(
 
     A property of kind ``deadlock`` among ``props`` makes a walk's dead end a violation.
     """
+    model = compile_model(model)
     rng = random.Random(seed)
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else None
@@ -152,7 +154,7 @@ def walk(
 
 
 def _pick(
-    model: Model,
+    model: CompiledModel,
     s: Any,
     skip_stutters: bool,
     rng: random.Random,
@@ -175,19 +177,19 @@ def _pick(
             pool.pop()
             options = model.enabled(a, s)
             if skip_stutters:
-                options = [(args, t) for args, t in options if t != s]
+                options = [option for option in options if option[2] != s]
             if options:
-                args, t = options[rng.randrange(len(options))]
-                return a, args, t
+                return options[rng.randrange(len(options))]
     return None
 
 
-def _holds(model: Model, p: BoundProperty, *args: Any) -> bool:
+def _holds(model: CompiledModel, p: BoundProperty, *args: Any) -> bool:
     return property_holds(model, p.name, p.check, *args)  # type: ignore[arg-type]
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``simulate`` safety engine (registered in ``distcheck.engines.checker.SAFETY_ENGINES``)."""
+    model = compile_model(model)
     runs = options.runs if options.runs is not None else DEFAULT_RUNS
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
     bounds = options.bounds

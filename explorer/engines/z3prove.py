@@ -31,9 +31,16 @@ import time
 from typing import Any
 
 from distcheck.contract.catalog import source_of
+from distcheck.contract.compiled import (
+    AnyModel,
+    BoundProperty,
+    CompiledModel,
+    compile_model,
+    property_value,
+)
 from distcheck.contract.declarations import PROOF, Query
 from distcheck.contract.errors import BadInput
-from distcheck.contract.model import BoundProperty, Model, Property, property_value
+from distcheck.contract.model import declared_properties
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import (
     HOLDS,
@@ -76,8 +83,9 @@ def _value(z3: Any, term: Any) -> int:
     raise TypeError(f"cannot read {term} as an integer")
 
 
-def build_query(model: Model, prop: BoundProperty) -> Query:
+def build_query(model: AnyModel, prop: BoundProperty) -> Query:
     """Call the proof method; its result must be a :class:`Query`."""
+    model = compile_model(model)
     check, z3 = prop.check, _z3()
     assert check is not None
     query = property_value(model, prop.name, lambda: check(z3))  # no state for the message
@@ -88,8 +96,9 @@ def build_query(model: Model, prop: BoundProperty) -> Query:
     return query
 
 
-def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -> Result:
+def prove(model: AnyModel, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -> Result:
     """Decide one proof property of ``model`` with Z3 within ``timeout`` seconds."""
+    model = compile_model(model)
     z3 = _z3()
     started = time.perf_counter()
     query = build_query(model, prop)
@@ -98,7 +107,7 @@ def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -
     solver.add(query.counterexample)
     answer = solver.check()
     seconds = time.perf_counter() - started
-    params = model.param_values()
+    params = model.param_values
     solver_info: dict[str, Any] = {"answer": str(answer), "seconds": round(seconds, 4),
                                    "timeout_seconds": timeout}
     extra: dict[str, Any] = {"solver": solver_info, "figures": to_json(query.figures)}
@@ -131,7 +140,7 @@ def prove(model: Model, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT) -
         model=model.id, params=to_json(params), property=prop.name, kind=KIND, engine=ENGINE,
         message=message, initial={"proof": prop.name, "params": to_json(params)},
         steps=[TraceStep(COUNTEREXAMPLE_STEP, dict(values), shown)],
-        source=source_of(type(model)),
+        source=source_of(model.cls),
     )
     return result(VIOLATED, message, trace)
 
@@ -166,13 +175,13 @@ def solver_timeout(options: Any) -> float:
     return DEFAULT_TIMEOUT if limit is None else float(limit)
 
 
-def run(model: Model, props: list[BoundProperty], options: Any) -> list[Result]:
+def run(model: CompiledModel, props: list[BoundProperty], options: Any) -> list[Result]:
     """The ``KIND_RUNNERS["proof"]`` entry: prove each property in turn."""
     timeout = solver_timeout(options)
     return [prove(model, p, timeout) for p in props]
 
 
-def recheck(model: Model, prop: BoundProperty, trace: Trace) -> str | None:
+def recheck(model: CompiledModel, prop: BoundProperty, trace: Trace) -> str | None:
     """Replay's final check: do the recorded values still break the property?
 
     Evaluates the plain-Python encoding (``Query.refutes``) on the trace's
@@ -196,7 +205,7 @@ def recheck(model: Model, prop: BoundProperty, trace: Trace) -> str | None:
     return None
 
 
-def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+def final_check(model: CompiledModel, prop: BoundProperty, trace: Trace, states: list[Any],
                 steps: list[Any]) -> str | None:
     """``FINAL_CHECKS["proof"]`` signature adapter for :func:`recheck`."""
     return recheck(model, prop, trace)
@@ -205,14 +214,14 @@ def final_check(model: Model, prop: BoundProperty, trace: Trace, states: list[An
 # --------------------------------------------------------------------------- the prove command
 
 
-def proof_properties(model: Model) -> list[BoundProperty]:
+def proof_properties(model: AnyModel) -> list[BoundProperty]:
     """The properties ``distcheck prove`` decides: proofs and reported measurements."""
     from distcheck.engines.measure import KIND as MEASURE
 
-    return [p for p in model.properties if p.kind in (KIND, MEASURE)]
+    return [p for p in compile_model(model).properties if p.kind in (KIND, MEASURE)]
 
 
-def prove_models(models: list[Model], timeout: float) -> list[Result]:
+def prove_models(models: list[AnyModel], timeout: float) -> list[Result]:
     """Run every proof (and measurement) of ``models``; BadInput if none declares one."""
     from distcheck.engines.measure import KIND as MEASURE
     from distcheck.engines.measure import measure
@@ -225,7 +234,7 @@ def prove_models(models: list[Model], timeout: float) -> list[Result]:
         from distcheck.contract import catalog
 
         with_proofs = [mid for mid, cls in catalog.bundled_models().items()
-                       if any(p.kind in (KIND, MEASURE) for p in cls._declared(Property).values())]
+                       if any(p.kind in (KIND, MEASURE) for p in declared_properties(cls).values())]
         raise BadInput(
             "the selected model declares no proofs or measured figures; models that do: "
             + (", ".join(with_proofs) or "none")

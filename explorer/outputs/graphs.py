@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from distcheck.contract.compiled import AnyModel
 from distcheck.contract.errors import BadInput, cannot
-from distcheck.contract.model import Model
 from distcheck.engines.bfs import Bounds
 from distcheck.engines.graph import StateGraph, build
 
@@ -165,7 +165,7 @@ def render_svg(dot_file: Path) -> Path | None:
     return svg
 
 
-def run_cli(model: Model, fmt: str | None, output: str | None, max_states: int | None) -> int:
+def run_cli(model: AnyModel, fmt: str | None, output: str | None, max_states: int | None) -> int:
     """``distcheck graph``: export the reachable graph of ``model``; 0 on success."""
     import sys
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from distcheck.contract import catalog
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.errors import cannot
 from distcheck.contract.model import Model
 from distcheck.contract.verdict import Result
@@ -54,7 +55,7 @@ def _cell(text: str) -> str:
 
 
 def _params(model: Model) -> str:
-    values = model.param_values()
+    values = compile_model(model).param_values
     return ", ".join(f"{k}={v}" for k, v in values.items()) or "none"
 
 

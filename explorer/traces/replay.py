@@ -15,27 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distcheck.contract import catalog
-from distcheck.contract.errors import BadInput
-from distcheck.contract.model import (
-    DEADLOCK,
+from distcheck.contract.compiled import (
     BoundAction,
     BoundProperty,
-    Model,
-    Step,
+    CompiledModel,
     action_arguments,
     call_action,
+    compile_model,
     property_holds,
 )
+from distcheck.contract.errors import BadInput
+from distcheck.contract.model import DEADLOCK, Step, declared_params
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace
 
 #: kind -> check(model, prop, trace, states, steps) returning None when the
 #: trace still shows the violation, else one line saying why it does not.
-FinalCheck = Callable[[Model, BoundProperty, Trace, list[Any], list[Step]], str | None]
+FinalCheck = Callable[[CompiledModel, BoundProperty, Trace, list[Any], list[Step]], str | None]
 FINAL_CHECKS: dict[str, FinalCheck] = {}
 
 
-def _proof_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+def _proof_check(model: CompiledModel, prop: BoundProperty, trace: Trace, states: list[Any],
                  steps: list[Step]) -> str | None:
     from distcheck.engines.z3prove import final_check  # lazily: z3 is slow to import
 
@@ -45,7 +45,7 @@ def _proof_check(model: Model, prop: BoundProperty, trace: Trace, states: list[A
 FINAL_CHECKS["proof"] = _proof_check
 
 
-def _liveness_check(model: Model, prop: BoundProperty, trace: Trace, states: list[Any],
+def _liveness_check(model: CompiledModel, prop: BoundProperty, trace: Trace, states: list[Any],
                     steps: list[Step]) -> str | None:
     from distcheck.engines.liveness import final_check  # lazily: replay needs no engine loaded
 
@@ -63,7 +63,7 @@ class Replay:
     """What happened when a trace was re-executed."""
 
     trace: Trace
-    model: Model | None = None
+    model: CompiledModel | None = None
     states: list[Any] = field(default_factory=list)  # raw states reached, s0..sk
     steps: list[Step] = field(default_factory=list)
     failed_step: int | None = None  # 0 = initial state, i = the i-th step
@@ -74,14 +74,14 @@ class Replay:
         return self.problem is None
 
 
-def instantiate(trace: Trace) -> Model:
+def instantiate(trace: Trace) -> CompiledModel:
     """The model a trace names, with the trace's parameters (BadInput if impossible).
 
     The model is looked up where the trace says it came from first, so a
     user's trace replays from the user's project without naming the file.
     """
     cls = catalog.get(trace.model, trace.source)
-    known = cls.params()
+    known = declared_params(cls)
     unknown = [k for k in trace.params if k not in known]
     if unknown:
         raise BadInput(
@@ -89,7 +89,8 @@ def instantiate(trace: Trace) -> Model:
             f"(it has: {', '.join(known) or 'none'}); the trace is stale, regenerate it"
         )
     try:
-        return cls(**trace.params)  # Param.validate accepts JSON's int for a float parameter
+        # Param.validate accepts JSON's int for a float parameter
+        return compile_model(cls(**trace.params))
     except BadInput as exc:
         raise BadInput(f"trace parameters do not fit model {trace.model}: {exc}") from None
 
@@ -120,6 +121,16 @@ def replay(trace: Trace) -> Replay:
         if a is None:
             out.failed_step, out.problem = i, f"action {recorded.action!r} no longer exists"
             return out
+        if recorded.branch is not None and not a.branching:
+            out.failed_step = i
+            out.problem = f"{recorded.label()}: action {a.name} no longer branches"
+            return out
+        if recorded.branch is None and a.branching:
+            out.failed_step = i
+            out.problem = f"{recorded.label()}: action {a.name} branches now; the step names no branch"
+            return out
+        if recorded.branch is not None:
+            a = a.with_branch(recorded.branch)
         args = _find_args(model, a, s, recorded.args)
         if args is None:
             out.failed_step = i
@@ -149,7 +160,7 @@ def replay(trace: Trace) -> Replay:
     return out
 
 
-def _find_args(model: Model, a: BoundAction, s: Any, recorded: dict[str, Any]) -> tuple | None:
+def _find_args(model: CompiledModel, a: BoundAction, s: Any, recorded: dict[str, Any]) -> tuple | None:
     if sorted(recorded) != sorted(a.arg_names):
         return None
     want = canonical_text(recorded)
@@ -160,7 +171,7 @@ def _find_args(model: Model, a: BoundAction, s: Any, recorded: dict[str, Any]) -
 
 
 def _final_check(
-    model: Model, prop: BoundProperty, trace: Trace, states: list[Any], steps: list[Step]
+    model: CompiledModel, prop: BoundProperty, trace: Trace, states: list[Any], steps: list[Step]
 ) -> str | None:
     last = states[-1]
     if prop.kind in FINAL_CHECKS:

@@ -113,7 +113,11 @@ def from_json(data: Any, where: str = "trace") -> Trace:
         if not (isinstance(st, dict) and isinstance(st.get("action"), str)
                 and isinstance(st.get("args", {}), dict) and "state" in st):
             raise BadInput(f"{where}: step {i} is malformed (needs action, args and state)")
-        steps.append(TraceStep(st["action"], st.get("args", {}), st["state"], st.get("fault")))
+        label = st.get("branch")
+        if label is not None and (isinstance(label, bool) or not isinstance(label, (str, int))):
+            raise BadInput(f"{where}: step {i} has branch {label!r}; a branch is a string or an int")
+        steps.append(TraceStep(st["action"], st.get("args", {}), st["state"], st.get("fault"),
+                               label))
     loop_start = data.get("loop_start")
     if loop_start is not None and not (isinstance(loop_start, int) and 0 <= loop_start <= len(steps)):
         raise BadInput(f"{where}: loop_start {loop_start!r} is not a step index of this trace")
