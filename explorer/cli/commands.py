@@ -472,9 +472,10 @@ def _trace_outputs(plan: OutputPlan, option: str, folder: Path, names: list[str]
         for name in names:  # a trace name taken by a folder is found now, not after the run
             plan.file(folder / name, option)
     except BadInput as exc:
+        problem = str(exc) if option.startswith("--") else f"{exc}; give --save-traces DIR"
         if not may_defer:
-            raise
-        return str(exc)
+            raise BadInput(problem) from None
+        return problem
     return None
 
 
@@ -559,8 +560,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if r.trace is None:
             continue
         if deferred is not None:
-            problems.append(f"{deferred} (needed for the trace of {r.model} {r.property}; "
-                            "give --save-traces DIR)")
+            problems.append(f"{deferred} (for the trace of {r.model} {r.property})")
             break
         try:
             path = save_dir / tracefile.file_name(r.model, r.property)
@@ -688,8 +688,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         if r.trace is None:
             continue
         if deferred is not None:
-            problems.append(f"{deferred} (needed for the refutation of {r.model} {r.property}; "
-                            "give --save-traces DIR)")
+            problems.append(f"{deferred} (for the refutation of {r.model} {r.property})")
             break
         try:
             path = save_dir / tracefile.file_name(r.model, r.property)

@@ -63,8 +63,7 @@ def _check_folder(folder: Path, option: str, named: object) -> None:
     if st is None or not stat.S_ISDIR(st.st_mode):
         raise BadInput(f"cannot write {option} {named}: {existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write {option} {named}: {existing} is not writable; "
-                       f"give {option} a path in a folder you may write in")
+        raise BadInput(f"cannot write {option} {named}: {existing} is not writable")
 
 
 def check_output_file(path: str | Path, option: str) -> Path:
