@@ -459,24 +459,51 @@ def _check_sampling(args: argparse.Namespace, model_id: str, engine: str) -> Non
             )
 
 
-def _trace_outputs(plan: OutputPlan, option: str, folder: Path, names: list[str],
-                   may_defer: bool) -> str | None:
-    """Check the trace folder and every trace file the run may write into it.
+def _plan_traces(plan: OutputPlan, given: str | None,
+                 checked: list[tuple[Model, list[str]]]) -> tuple[Path, str | None]:
+    """The trace folder and every trace file the run may write into it, checked now.
 
-    ``may_defer`` (the default folder when no violation is expected): a problem
-    is returned instead of raised, so a read-only checkout whose models all
-    hold still passes; it becomes an error only if a trace must be written.
+    A trace name taken by a folder is found before the run, not after it.
+    The default folder may be deferred when no checked property is expected
+    to be violated: a read-only checkout whose models hold still passes, and a
+    problem with the folder becomes an error only if a trace must be written.
+    Returns the folder and the deferred problem, if any.
     """
+    from distcheck.traces import tracefile
+
+    folder = Path(given or DEFAULT_TRACE_DIR)
+    option = "--save-traces" if given else "traces folder"
     try:
         plan.folder(folder, option)
-        for name in names:  # a trace name taken by a folder is found now, not after the run
-            plan.file(folder / name, option)
+        for model, names in checked:
+            for name in names:
+                plan.file(folder / tracefile.file_name(model.id, name), option)
     except BadInput as exc:
-        problem = str(exc) if option.startswith("--") else f"{exc}; give --save-traces DIR"
-        if not may_defer:
+        problem = str(exc) if given else f"{exc}; give --save-traces DIR"
+        expected = any(p.expect == "violated" for model, names in checked
+                       for p in model.properties if p.name in names)
+        if given or expected:
             raise BadInput(problem) from None
-        return problem
-    return None
+        return folder, problem
+    return folder, None
+
+
+def _save_traces(results: list[Any], folder: Path, deferred: str | None, root: Path) -> list[str]:
+    """Write every result's trace into ``folder``; the problems, one line each, if any failed."""
+    from distcheck.traces import tracefile
+
+    problems: list[str] = []
+    for r in results:
+        if r.trace is None:
+            continue
+        if deferred is not None:
+            return [f"{deferred} (for the trace of {r.model} {r.property})"]
+        try:
+            path = folder / tracefile.file_name(r.model, r.property)
+            r.trace_file = str(tracefile.save(r.trace, path, root))
+        except BadInput as exc:
+            problems.append(str(exc))
+    return problems
 
 
 @contextmanager
@@ -507,7 +534,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
-    from distcheck.traces import tracefile
 
     if args.engine is not None:
         _check_bounds(args)  # before anything is loaded
@@ -537,13 +563,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = OutputPlan()
     if args.junit:
         plan.file(args.junit, "--junit")
-    save_dir = Path(args.save_traces or DEFAULT_TRACE_DIR)
-    trace_names = [tracefile.file_name(m.id, n) for m, _, names in runs for n in names or ()]
-    expect_traces = any(p.expect == "violated" for m, _, names in runs for p in m.properties
-                        if p.name in (names or ()))
-    deferred = _trace_outputs(plan, "--save-traces" if args.save_traces else "traces folder",
-                              save_dir, trace_names,
-                              may_defer=not args.save_traces and not expect_traces)
+    save_dir, deferred = _plan_traces(plan, args.save_traces,
+                                      [(m, names or []) for m, _, names in runs])
 
     results = []
     with _no_hypothesis_folder(any(o.engine == "hypothesis" for _, o, _ in runs)):
@@ -555,18 +576,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 sys.stderr.write("\r\033[K")
 
     # An output that fails now still leaves the verdicts on stdout; the exit is 2.
-    problems: list[str] = []
-    for r in results:
-        if r.trace is None:
-            continue
-        if deferred is not None:
-            problems.append(f"{deferred} (for the trace of {r.model} {r.property})")
-            break
-        try:
-            path = save_dir / tracefile.file_name(r.model, r.property)
-            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
-        except BadInput as exc:
-            problems.append(str(exc))
+    problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
     if args.junit:
         from distcheck.outputs.junit import write_junit
 
@@ -672,29 +682,15 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> i
 
 def cmd_prove(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
+    from distcheck.engines.z3prove import proof_properties
     from distcheck.outputs.tables import print_proofs, results_json
-    from distcheck.traces import tracefile
 
     config = catalog.project_config()
     models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
-    save_dir = Path(args.save_traces or DEFAULT_TRACE_DIR)
-    names = [tracefile.file_name(m.id, p.name) for m in models for p in m.properties]
-    expect_traces = any(p.expect == "violated" for m in models for p in m.properties)
-    deferred = _trace_outputs(OutputPlan(), "--save-traces" if args.save_traces else "traces folder",
-                              save_dir, names, may_defer=not args.save_traces and not expect_traces)
+    save_dir, deferred = _plan_traces(OutputPlan(), args.save_traces,
+                                      [(m, [p.name for p in proof_properties(m)]) for m in models])
     results = _interruptible_proofs(models, args.timeout)
-    problems: list[str] = []
-    for r in results:
-        if r.trace is None:
-            continue
-        if deferred is not None:
-            problems.append(f"{deferred} (for the refutation of {r.model} {r.property})")
-            break
-        try:
-            path = save_dir / tracefile.file_name(r.model, r.property)
-            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
-        except BadInput as exc:
-            problems.append(str(exc))
+    problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
     _emit(lambda: print(results_json(results)) if args.json else print_proofs(results))
     if problems:
         raise BadInput(problems[0])
