@@ -307,3 +307,21 @@ def test_every_writing_command_refuses_a_fifo_before_any_work(capsys, tmp_path: 
     assert code == 2 and out == "" and no_run == []
     assert "FIFO" in one_line(err)
     assert is_fifo(pipe)
+
+
+@pytest.mark.parametrize("argv, shown", [
+    (["replay", str(EAGER_TRACE), "--mermaid", "m.md"], "reproduced"),
+    (["prove", "ids.snowflake.overlapping", "--save-traces", "out"], "REFUTED"),
+    (["prove", "ids.snowflake.overlapping", "--json"], '"verdict": "violated"'),
+])
+def test_replay_and_prove_print_their_outcome_when_the_write_fails(capsys, tmp_path: Path,
+                                                                 monkeypatch, argv, shown) -> None:
+    def full(src, dst):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", full)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert shown in out
+    assert "No space left" in one_line(err)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
