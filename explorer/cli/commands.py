@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 -- every traceback is a bug; say so in one line
+    except Exception as exc:  # every traceback is a bug: say so in one line
         if args.debug:
             import traceback
 
@@ -291,7 +291,7 @@ def _report_to() -> str:
             label, _, url = entry.partition(",")
             if label.strip().lower() in ("issues", "bug tracker", "bugs", "tracker"):
                 return url.strip()
-    except Exception:  # noqa: BLE001 -- no metadata is not worth a second error
+    except Exception:  # no metadata is not worth a second error
         pass
     return REPORT_FALLBACK
 
