@@ -119,7 +119,7 @@ def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: s
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="distcheck", description=__doc__.split("\n\n")[0],
+    parser = _Parser(prog="distcheck", description="Check protocol models: exhaustively, by simulation, with Hypothesis or with Z3.",
                      epilog="exit codes: 0 all as expected, 1 a verdict differs, 2 bad input, "
                      "5 internal error (a bug in distcheck), 130 interrupted")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
