@@ -42,6 +42,12 @@ LEDGER = {
     ("idempotency.token.business_fails.new_token", "eventually_applied"): "holds",
     ("idempotency.token.business_fails.restore_token", "eventually_applied"): "holds",
     ("idempotency.token.business_fails.new_token.timeout", "eventually_applied"): "violated",
+    ("idempotency.optimistic", "at_most_once"): "holds",  # IDP-4
+    ("idempotency.optimistic", "exactly_once"): "holds",
+    ("idempotency.optimistic.no_version", "at_most_once"): "violated",
+    ("idempotency.optimistic.no_version", "exactly_once"): "violated",
+    ("idempotency.pessimistic", "at_most_once"): "holds",  # IDP-5
+    ("idempotency.pessimistic.no_check", "at_most_once"): "violated",
 }
 
 
@@ -65,7 +71,7 @@ def results() -> dict:
 
 def test_every_claim_of_the_ledger_is_covered() -> None:
     claims = {c for cls in MODELS.values() for c in cls.claims}
-    assert {"IDP-1", "IDP-1b", "IDP-2", "IDP-3"} <= claims
+    assert {"IDP-1", "IDP-1b", "IDP-2", "IDP-3", "IDP-4", "IDP-5"} <= claims
 
 
 @pytest.mark.parametrize("key", sorted(LEDGER), ids=lambda k: f"{k[0]}:{k[1]}")
@@ -125,6 +131,27 @@ def test_idp3_fix_undone_by_a_timeout_the_duplicate_mark_is_taken_for_success(re
     end = last(r)
     assert {a["value"] for a in end["answers"]} == {"duplicate", "failed"}
     assert end["client"]["client"] == "done" and not end["effects"]
+
+
+# --------------------------------------------------------------------------- locks (IDP-4, IDP-5)
+
+
+def test_idp4_without_the_version_every_copy_decrements(results) -> None:
+    r = results[("idempotency.optimistic.no_version", "at_most_once")]
+    assert steps(r) == ["client_send(server=0)", "client_send(server=1)",
+                        "server_update(server=0)", "server_update(server=1)"]
+    assert last(r)["goods"]["count"] == 8
+    fixed = run("idempotency.optimistic", retries=2, servers=3)
+    assert fixed["at_most_once"].verdict == fixed["exactly_once"].verdict == "holds"
+
+
+def test_idp5_serialized_but_paid_twice_without_the_check(results) -> None:
+    r = results[("idempotency.pessimistic.no_check", "at_most_once")]
+    trace = steps(r)
+    assert trace[2:] == ["server_select_for_update(server=0)", "server_pay(server=0)",
+                         "server_select_for_update(server=1)", "server_pay(server=1)"]
+    assert not any(st.fault for st in r.trace.steps)  # no crash needed: the lock did its job
+    assert run("idempotency.pessimistic", retries=2)["at_most_once"].verdict == "holds"
 
 
 # --------------------------------------------------------------------------- properties by hand
