@@ -48,6 +48,22 @@ LEDGER = {
     ("idempotency.optimistic.no_version", "exactly_once"): "violated",
     ("idempotency.pessimistic", "at_most_once"): "holds",  # IDP-5
     ("idempotency.pessimistic.no_check", "at_most_once"): "violated",
+    ("idempotency.unique", "at_most_once"): "holds",  # IDP-6
+    ("idempotency.unique", "same_answer"): "holds",
+    ("idempotency.unique.sharded", "at_most_once"): "holds",
+    ("idempotency.unique.sharded", "same_answer"): "holds",
+    ("idempotency.unique.sharded.by_request_id", "at_most_once"): "violated",
+    ("idempotency.unique.sharded.by_request_id", "same_answer"): "violated",
+    ("idempotency.digest_set", "at_most_once"): "violated",  # IDP-7
+    ("idempotency.digest_set.sadd", "at_most_once"): "holds",
+    ("idempotency.digest_set.sadd.no_persistence", "at_most_once"): "violated",
+    ("idempotency.dedup_table", "exactly_once"): "holds",  # IDP-8
+    ("idempotency.dedup_table", "at_most_once"): "holds",
+    ("idempotency.dedup_table", "same_answer"): "holds",
+    ("idempotency.dedup_table.separate_txn", "exactly_once"): "violated",
+    ("idempotency.dedup_table.separate_txn", "at_most_once"): "holds",
+    ("idempotency.dedup_table.separate_txn.payment_first", "exactly_once"): "violated",
+    ("idempotency.dedup_table.separate_txn.payment_first", "at_most_once"): "violated",
 }
 
 
@@ -71,7 +87,8 @@ def results() -> dict:
 
 def test_every_claim_of_the_ledger_is_covered() -> None:
     claims = {c for cls in MODELS.values() for c in cls.claims}
-    assert {"IDP-1", "IDP-1b", "IDP-2", "IDP-3", "IDP-4", "IDP-5"} <= claims
+    assert {"IDP-1", "IDP-1b", "IDP-2", "IDP-3", "IDP-4", "IDP-5", "IDP-6", "IDP-7",
+            "IDP-8"} <= claims
 
 
 @pytest.mark.parametrize("key", sorted(LEDGER), ids=lambda k: f"{k[0]}:{k[1]}")
@@ -152,6 +169,58 @@ def test_idp5_serialized_but_paid_twice_without_the_check(results) -> None:
                          "server_select_for_update(server=1)", "server_pay(server=1)"]
     assert not any(st.fault for st in r.trace.steps)  # no crash needed: the lock did its job
     assert run("idempotency.pessimistic", retries=2)["at_most_once"].verdict == "holds"
+
+
+# --------------------------------------------------------------------------- unique keys (IDP-6, IDP-7)
+
+
+def test_idp6_routed_by_request_id_the_retry_lands_on_another_shard(results) -> None:
+    r = results[("idempotency.unique.sharded.by_request_id", "same_answer")]
+    end = last(r)
+    assert end["shards"] == ["r1", "r2"]  # one row on each shard
+    assert {a["value"] for a in end["answers"]} == {"order r1", "order r2"}
+    more = run("idempotency.unique.sharded", shards=3, retries=2)
+    assert more["at_most_once"].verdict == more["same_answer"].verdict == "holds"
+
+
+def test_idp7_check_then_add_needs_no_crash_but_no_persistence_needs_the_restart(results) -> None:
+    split = results[("idempotency.digest_set", "at_most_once")]
+    trace = steps(split)
+    assert not any(st.fault for st in split.trace.steps)
+    assert max(i for i, st in enumerate(trace) if st.startswith("server_sismember")) < min(
+        i for i, st in enumerate(trace) if st.startswith("server_sadd"))
+    lost = steps(results[("idempotency.digest_set.sadd.no_persistence", "at_most_once")])
+    assert lost.index("redis_crash()") < lost.index("redis_restart()") < len(lost) - 2
+    assert run("idempotency.digest_set.sadd.no_persistence",
+               crashes=0)["at_most_once"].verdict == "holds"
+
+
+# --------------------------------------------------------------------------- dedup table (IDP-8)
+
+
+def test_idp8_dedup_row_first_then_crash_loses_the_payment(results) -> None:
+    r = results[("idempotency.dedup_table.separate_txn", "exactly_once")]
+    trace = steps(r)
+    assert trace[-1] == "crash(server=0)" and "server_update(server=0)" not in trace
+    end = last(r)
+    assert end["dedup"] == "processed" and end["effects"] == []  # lost, not doubled
+    assert end["client"]["client"] == "done"
+    assert run("idempotency.dedup_table.separate_txn", crashes=0)["exactly_once"].verdict == "holds"
+
+
+def test_idp8_payment_first_then_crash_pays_twice(results) -> None:
+    r = results[("idempotency.dedup_table.separate_txn.payment_first", "at_most_once")]
+    trace = steps(r)
+    assert trace.index("crash(server=0)") == trace.index("server_update(server=0)") + 1
+    assert len(last(r)["effects"]) == 2  # doubled, not lost
+    assert run("idempotency.dedup_table.separate_txn.payment_first",
+               crashes=0)["at_most_once"].verdict == "holds"
+
+
+def test_idp8_one_transaction_holds_with_more_servers_and_retries() -> None:
+    verdicts = {p: r.verdict for p, r in run("idempotency.dedup_table", servers=3,
+                                              retries=2).items()}
+    assert verdicts["exactly_once"] == verdicts["same_answer"] == "holds"
 
 
 # --------------------------------------------------------------------------- properties by hand

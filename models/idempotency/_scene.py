@@ -71,6 +71,11 @@ class Scene(Model):
         """What a copy of the request carries (a token, a version, a request id)."""
         return ORDER
 
+    def request_id(self, s: Any) -> str:
+        """The id of the call the client is about to make: each call, a retry too, gets its own."""
+        made = self.retries - s.retries_left + (0 if s.client == "ready" else 1)
+        return f"r{made + 1}"
+
     @action(server="servers")
     def client_send(self, s: Any, server: int):
         """Send the order to an idle app server; after a timeout, send it again (a new call)."""
