@@ -138,7 +138,7 @@ def test_idp3_the_retry_after_a_failure_is_turned_away(results) -> None:
     assert "server_business(server=0)[fails]" in steps(r)
     assert r.trace.steps[-1].action == "server_check_and_delete"
     end = last(r)
-    assert end["client"]["client"] == "done" and not end["effects"]  # told "duplicate", not done
+    assert end["client"]["at"] == "done" and not end["effects"]  # told "duplicate", not done
     assert run("idempotency.token.business_fails",
                failures=0)["eventually_applied"].verdict == "holds"
 
@@ -147,7 +147,7 @@ def test_idp3_fix_undone_by_a_timeout_the_duplicate_mark_is_taken_for_success(re
     r = results[("idempotency.token.business_fails.new_token.timeout", "eventually_applied")]
     end = last(r)
     assert {a["value"] for a in end["answers"]} == {"duplicate", "failed"}
-    assert end["client"]["client"] == "done" and not end["effects"]
+    assert end["client"]["at"] == "done" and not end["effects"]
 
 
 # --------------------------------------------------------------------------- locks (IDP-4, IDP-5)
@@ -204,7 +204,7 @@ def test_idp8_dedup_row_first_then_crash_loses_the_payment(results) -> None:
     assert trace[-1] == "crash(server=0)" and "server_update(server=0)" not in trace
     end = last(r)
     assert end["dedup"] == "processed" and end["effects"] == []  # lost, not doubled
-    assert end["client"]["client"] == "done"
+    assert end["client"]["at"] == "done"
     assert run("idempotency.dedup_table.separate_txn", crashes=0)["exactly_once"].verdict == "holds"
 
 

@@ -54,7 +54,7 @@ class Scene(Model):
                     answers=(), effects=(), **store)
 
     def describe(self, s: Any) -> dict[str, Any]:
-        client = {f: to_json(getattr(s, f)) for f in CLIENT_FIELDS}
+        client = {("at" if f == "client" else f): to_json(getattr(s, f)) for f in CLIENT_FIELDS}
         servers = {str(i): {f: to_json(getattr(s, f)[i]) for f in SERVER_FIELDS}
                    for i in range(self.servers)}
         rest = {f: to_json(v) for f, v in zip(s._fields, s, strict=True)
