@@ -2,7 +2,8 @@
 
 Lanes are the actors a trace names: the first argument of a step that looks
 like a participant (``client=0`` -> lane ``client 0``), one lane for the
-environment (faults, ticks), and one for steps without arguments.  A step whose
+environment (faults, ticks; a fault named after a role, ``redis_crash``, in
+that role's lane), and one for steps without arguments.  A step whose
 argument is a message with a sender and a receiver is drawn as an arrow.
 """
 
@@ -51,6 +52,12 @@ _ROLE_PREFIXES = {"tm", "rm", "tc", "coordinator", "participant", "client", "ser
                   "node", "replica", "primary", "leader", "worker", "db", "redis", "zk", "resource"}
 
 
+def _fault_lane(action: str) -> str:
+    """A fault named after a role (``redis_crash``) happens in that role's lane, others in the environment's."""
+    role = action.split("_", 1)[0] if "_" in action else None
+    return role if role in _ROLE_PREFIXES else ENVIRONMENT
+
+
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
     # Mermaid treats ; and # specially inside messages
@@ -83,7 +90,7 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
             src, dst = ends
             body.append(f"    {lane(src)}->>{lane(dst)}: {label}")
         else:
-            who = ENVIRONMENT if st.fault else (_actor(st.action, st.args) or SYSTEM)
+            who = _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM)
             body.append(f"    Note over {lane(who)}: {label}")
         if changes:
             where = lane(ends[1]) if ends else lane(who)
