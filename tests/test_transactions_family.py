@@ -1,0 +1,49 @@
+"""The broken transaction designs are found broken by BFS from the model alone, for the stated reason.
+
+Verdicts themselves are the pytest plugin's items; these tests look inside
+the shortest counterexamples: the step the claim blames is in the trace.
+"""
+
+from __future__ import annotations
+
+from distcheck.contract.verdict import HOLDS, VIOLATED
+from distcheck.engines import bfs
+from distcheck.models.transactions.threephase import Partitioned, ThreePhase
+from distcheck.models.transactions.twophase_heuristic import Cooperative, Heuristic
+
+
+def violation(model, prop: str):
+    results = {r.property: r for r in bfs.check(model)}
+    result = results[prop]
+    assert result.verdict == VIOLATED, result.reason
+    return result.trace
+
+
+def actions(trace) -> list[str]:
+    return [st.action for st in trace.steps]
+
+
+def test_heuristic_commit_breaks_atomicity_without_any_crash() -> None:
+    trace = violation(Heuristic(), "atomicity")
+    heuristic = [st for st in trace.steps if st.action == "rm_heuristic_decision"]
+    assert [st.branch for st in heuristic] == ["commit"]
+    assert "crash" not in actions(trace)
+    assert trace.steps[-1].state["rm_state"].count("aborted") == 1
+
+
+def test_cooperative_termination_keeps_atomicity_at_three_participants() -> None:
+    results = {r.property: r.verdict for r in bfs.check(Cooperative(rms=3))}
+    assert results["atomicity"] == HOLDS
+
+
+def test_3pc_split_needs_the_partition_and_a_timeout_on_each_side() -> None:
+    trace = violation(Partitioned(), "atomicity")
+    names = actions(trace)
+    assert names.count("partition") == 1 and "crash" not in names
+    assert "timeout" in names and "terminate" in names
+    assert names.index("partition") < names.index("timeout")
+
+
+def test_3pc_with_crash_stop_holds_at_three_participants_and_two_crashes() -> None:
+    results = {r.property: r.verdict for r in bfs.check(ThreePhase(participants=3, crashes=2))}
+    assert results["atomicity"] == HOLDS
