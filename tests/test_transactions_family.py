@@ -6,8 +6,16 @@ the shortest counterexamples: the step the claim blames is in the trace.
 
 from __future__ import annotations
 
+import pytest
+
 from distcheck.contract.verdict import HOLDS, VIOLATED
 from distcheck.engines import bfs
+from distcheck.models.transactions.tcc import (
+    EmptyRollbackUnhandled,
+    HangingNotRejected,
+    NotIdempotent,
+    Tcc,
+)
 from distcheck.models.transactions.threephase import Partitioned, ThreePhase
 from distcheck.models.transactions.twophase_heuristic import Cooperative, Heuristic
 
@@ -47,3 +55,38 @@ def test_3pc_split_needs_the_partition_and_a_timeout_on_each_side() -> None:
 def test_3pc_with_crash_stop_holds_at_three_participants_and_two_crashes() -> None:
     results = {r.property: r.verdict for r in bfs.check(ThreePhase(participants=3, crashes=2))}
     assert results["atomicity"] == HOLDS
+
+
+def delivered(trace) -> list[str]:
+    return [st.args["msg"] for st in trace.steps if st.action == "deliver"]
+
+
+def test_a_retried_confirm_is_applied_twice_by_a_non_idempotent_branch() -> None:
+    trace = violation(NotIdempotent(), "confirm_once")
+    assert "retry" in actions(trace)
+    assert delivered(trace).count("tm->b0 confirm") == 2
+
+
+def test_an_empty_rollback_releases_what_try_never_reserved() -> None:
+    trace = violation(EmptyRollbackUnhandled(), "nothing_released_unreserved")
+    assert "try_timeout" in actions(trace)
+    cancelled = [m.split("->")[1].split()[0] for m in delivered(trace) if m.endswith(" cancel")]
+    assert cancelled and not any(m == f"tm->{cancelled[-1]} try" for m in delivered(trace))
+
+
+def test_a_try_arriving_after_its_cancel_hangs() -> None:
+    trace = violation(HangingNotRejected(), "no_orphan")
+    seen = delivered(trace)
+    hung = next(m.split("->")[1].split()[0] for m in reversed(seen) if m.endswith(" try"))
+    assert seen.index(f"tm->{hung} cancel") < seen.index(f"tm->{hung} try")
+
+
+def test_the_status_record_design_holds_with_two_retries() -> None:
+    verdicts = {r.property: r.verdict for r in bfs.check(Tcc(retries=2))}
+    assert all(v == HOLDS for v in verdicts.values()), verdicts
+
+
+@pytest.mark.slow
+def test_the_status_record_design_holds_with_three_branches_and_two_retries() -> None:
+    verdicts = {r.property: r.verdict for r in bfs.check(Tcc(branches=3, retries=2))}
+    assert all(v == HOLDS for v in verdicts.values()), verdicts
