@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import pytest
 
+from distcheck.contract.compiled import compile_model
 from distcheck.contract.verdict import HOLDS, VIOLATED
 from distcheck.engines import bfs
+from distcheck.engines.checker import Options, check_model
+from distcheck.models.transactions.local_message_table import (
+    MessageOutsideTransaction,
+    NonIdempotentConsumer,
+)
 from distcheck.models.transactions.tcc import (
     EmptyRollbackUnhandled,
     HangingNotRejected,
@@ -17,6 +23,11 @@ from distcheck.models.transactions.tcc import (
     Tcc,
 )
 from distcheck.models.transactions.threephase import Partitioned, ThreePhase
+from distcheck.models.transactions.transactional_message import (
+    NoCheckBack,
+    SendBeforeCommit,
+    TransactionalMessage,
+)
 from distcheck.models.transactions.twophase_heuristic import Cooperative, Heuristic
 
 
@@ -90,3 +101,31 @@ def test_the_status_record_design_holds_with_two_retries() -> None:
 def test_the_status_record_design_holds_with_three_branches_and_two_retries() -> None:
     verdicts = {r.property: r.verdict for r in bfs.check(Tcc(branches=3, retries=2))}
     assert all(v == HOLDS for v in verdicts.values()), verdicts
+
+
+def test_without_check_back_a_lost_commit_strands_the_message() -> None:
+    results = {r.property: r for r in check_model(compile_model(NoCheckBack()), Options())}
+    trace = results["committed_is_delivered"].trace
+    assert results["committed_is_delivered"].verdict == VIOLATED
+    assert "commit_local" in actions(trace)
+    assert [st.args["msg"] for st in trace.steps if st.action == "drop"] == [
+        "producer->broker end commit"]
+    assert TransactionalMessage().faults.budget("drop") == 1
+
+
+def test_a_message_sent_before_the_commit_is_consumed_and_then_rolled_back() -> None:
+    trace = violation(SendBeforeCommit(), "delivered_only_if_committed")
+    names = actions(trace)
+    assert names[-1] == "rollback_local"
+    assert "producer->broker half m1" not in delivered(trace)
+
+
+def test_a_lost_ack_makes_a_non_idempotent_consumer_ship_twice() -> None:
+    trace = violation(NonIdempotentConsumer(), "shipped_at_most_once")
+    assert [st.args["msg"] for st in trace.steps if st.action == "drop"] == ["consumer->orders ack"]
+    assert actions(trace).count("relay_publish") == 2
+
+
+def test_a_crash_between_the_two_transactions_loses_the_message() -> None:
+    trace = violation(MessageOutsideTransaction(), "shipped_exactly_once")
+    assert actions(trace) == ["place_order", "crash", "restart"]
