@@ -16,6 +16,8 @@ from distcheck.models.transactions.local_message_table import (
     MessageOutsideTransaction,
     NonIdempotentConsumer,
 )
+from distcheck.models.transactions.saga import NonIdempotentCompensation, Saga, SemanticLock
+from distcheck.models.transactions.seata_at import NoGlobalLock, NoImageCheck, OutsideWriter
 from distcheck.models.transactions.tcc import (
     EmptyRollbackUnhandled,
     HangingNotRejected,
@@ -129,3 +131,31 @@ def test_a_lost_ack_makes_a_non_idempotent_consumer_ship_twice() -> None:
 def test_a_crash_between_the_two_transactions_loses_the_message() -> None:
     trace = violation(MessageOutsideTransaction(), "shipped_exactly_once")
     assert actions(trace) == ["place_order", "crash", "restart"]
+
+
+def test_a_reader_sees_the_saga_between_its_steps() -> None:
+    trace = violation(Saga(), "no_dirty_read")
+    assert actions(trace) == ["t1_debit", "read_balances"]
+    assert violation_free(SemanticLock(), "no_dirty_read")
+
+
+def test_a_lost_ack_and_a_retry_refund_twice() -> None:
+    trace = violation(NonIdempotentCompensation(), "refund_once")
+    names = actions(trace)
+    assert names.count("c1_refund") == 2 and "drop_ack" in names and "retry_refund" in names
+
+
+def test_without_the_global_lock_a_second_branch_writes_over_the_first() -> None:
+    trace = violation(NoGlobalLock(), "no_dirty_write")
+    assert [st.args["g"] for st in trace.steps] == ["g0", "g1"]
+
+
+def test_the_outside_write_is_flagged_not_overwritten_unless_the_check_is_skipped() -> None:
+    assert violation_free(OutsideWriter(), "no_lost_update")
+    trace = violation(NoImageCheck(), "no_lost_update")
+    assert "outside_write" in actions(trace)
+    assert (trace.steps[-1].action, trace.steps[-1].branch) == ("phase2", "rollback")
+
+
+def violation_free(model, prop: str) -> bool:
+    return {r.property: r for r in bfs.check(model)}[prop].verdict == HOLDS
