@@ -189,20 +189,22 @@ def dirty_writes(history: Iterable[Event], txn: str = "txn") -> list[tuple[Opera
 def no_dirty_read(history: HistoryOf, *, txn: str = "txn", expect: str = "holds",
                   claims: Claims = (), name: str = "", doc: str = "") -> Property:
     """No read returns a value written by another global transaction before it completed."""
-
-    def check(model: Any, s: Any) -> bool:
-        return not dirty_reads(history(model, s), txn)
-
-    return _invariant(check, expect, doc or "No read returns another global transaction's "
-                      "uncommitted intermediate state (no dirty read).", claims, name)
+    return _no_anomaly(dirty_reads, history, txn, expect, claims, name,
+                       doc or "No read returns another global transaction's uncommitted "
+                              "intermediate state (no dirty read).")
 
 
 def no_dirty_write(history: HistoryOf, *, txn: str = "txn", expect: str = "holds",
                    claims: Claims = (), name: str = "", doc: str = "") -> Property:
     """No write overwrites a value of another global transaction before it completed."""
+    return _no_anomaly(dirty_writes, history, txn, expect, claims, name,
+                       doc or "No write overwrites another global transaction's uncommitted "
+                              "write (no dirty write, no lost update).")
 
+
+def _no_anomaly(find: Callable[[Iterable[Event], str], list], history: HistoryOf, txn: str,
+                expect: str, claims: Claims, name: str, doc: str) -> Property:
     def check(model: Any, s: Any) -> bool:
-        return not dirty_writes(history(model, s), txn)
+        return not find(history(model, s), txn)
 
-    return _invariant(check, expect, doc or "No write overwrites another global transaction's "
-                      "uncommitted write (no dirty write, no lost update).", claims, name)
+    return _invariant(check, expect, doc, claims, name)

@@ -85,7 +85,7 @@ class ThreePhase(NodeModel):
 
     id = "transactions.threephase"
     claims = ("TX-4b",)
-    participants = Param(2, at_least=1, at_most=4, doc="number of participants")
+    participants = Param(2, at_least=1, at_most=6, doc="number of participants")
     faults = Faults(crash=1, restart=False, partition=0, heal=False)
     durable = ("state",)  # crash-stop: a crashed participant's decision stays on record
     weak_fair = ("all_protocol",)
