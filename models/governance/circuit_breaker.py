@@ -63,7 +63,7 @@ class CircuitBreaker(Model):
     threshold = Param(2, at_least=1, doc="consecutive failures that open the breaker")
     cooldown_ticks = Param(1, at_least=1, doc="ticks the breaker stays open")
     probes = Param(1, at_least=1, doc="trial calls let through while half-open")
-    faults = Faults(crash=1)  # Param crashes=1: the dependency goes down, then comes back
+    faults = Faults(crash=1, tick=True)  # Param crashes=1: the dependency goes down, comes back
     weak_fair = ("all_protocol", "tick", "restart")
 
     def init(self):

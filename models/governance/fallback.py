@@ -43,7 +43,7 @@ class Fallback(Model):
     claims = ("GOV-5",)
     clients = Param(2, at_least=1, doc="clients, each sending one request")
     timeout = Param(1, at_least=1, doc="ticks the service waits for the dependency")
-    faults = Faults(crash=1, restart=False)  # Param crashes=1: the dependency goes down for good
+    faults = Faults(crash=1, restart=False, tick=True)  # Param crashes=1: down for good
     weak_fair = ("all_protocol", "tick")
     #: what the service answers when the call fails: "fallback" or "error"
     on_failure: ClassVar[str] = "fallback"

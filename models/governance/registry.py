@@ -58,7 +58,7 @@ class Registry(Model):
     lease = Param(1, at_least=1, doc="ticks without a heartbeat before eviction")
     cache_ttl = Param(1, at_least=1, doc="ticks the consumer keeps its copy of the list")
     # Params crashes=1 (crash-stop), partitions=0 (an instance cut off from the registry)
-    faults = Faults(crash=1, restart=False, partition=0)
+    faults = Faults(crash=1, restart=False, partition=0, tick=True)
     weak_fair = ("all_protocol", "tick")
 
     def init(self):
