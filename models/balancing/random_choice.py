@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from distcheck import BadInput, Measurement, Model, Param, measured
+from distcheck.models.balancing._weights import parse_weights
 
 
 def pick(weights: Sequence[int], r: int) -> int:
@@ -81,12 +82,7 @@ class RandomChoice(Model):
     seed = Param(2024, doc="seed of the sample")
 
     def setup(self) -> None:
-        try:
-            self.w = tuple(int(x) for x in self.weights.split(","))
-        except ValueError:
-            raise BadInput(f"weights={self.weights!r}: give positive integers such as 5,3,1") from None
-        if not self.w or min(self.w) < 1:
-            raise BadInput(f"weights={self.weights!r}: give positive integers such as 5,3,1")
+        self.w = parse_weights(self.weights)
         if sum(self.w) ** self.k > 5_000_000:
             raise BadInput(f"sum(weights)^k = {sum(self.w)}^{self.k} draw sequences: lower k")
 

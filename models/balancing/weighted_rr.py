@@ -34,7 +34,8 @@ from __future__ import annotations
 import math
 from typing import ClassVar, NamedTuple
 
-from distcheck import BadInput, Measurement, Model, Param, action, invariant, measured, put
+from distcheck import Measurement, Model, Param, action, invariant, measured, put
+from distcheck.models.balancing._weights import parse_weights
 
 
 class Wrr(NamedTuple):
@@ -51,12 +52,7 @@ class WeightedRoundRobin(Model):
     order: ClassVar[str] = "smooth"
 
     def setup(self) -> None:
-        try:
-            self.w = tuple(int(x) for x in self.weights.split(","))
-        except ValueError:
-            raise BadInput(f"weights={self.weights!r}: give positive integers such as 4,2,1") from None
-        if len(self.w) < 2 or min(self.w) < 1:
-            raise BadInput(f"weights={self.weights!r}: give two or more positive integers")
+        self.w = parse_weights(self.weights, servers_at_least=2)
         self.total = sum(self.w)
         self.expanded = tuple(i for i, w in enumerate(self.w) for _ in range(w))
 
