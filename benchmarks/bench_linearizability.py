@@ -31,12 +31,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[5, 10, 20, 30])
     parser.add_argument("--max-seconds", type=float, default=60.0)
     args = parser.parse_args()
-    print(f"{'processes':>9} {'operations':>10} {"check":>34} {'steps':>10} {'seconds':>8}")
+    print(f"{'processes':>9} {'operations':>10} {'check':>34} {'steps':>10} {'seconds':>8}")
     for processes in args.processes:
         history = operations(register_history(args.operations, processes=processes))
         for name, check in (("linearizable", check_linearizable), ("sequential", check_sequential)):
             result = check(history, max_seconds=args.max_seconds)
-            print(f"{processes:>9} {len(history):>10} {name + ": " + result.verdict:>34} "
+            print(f"{processes:>9} {len(history):>10} {name + ': ' + result.verdict:>34} "
                   f"{result.explored:>10,} {result.seconds:>8.2f}")
 
 
