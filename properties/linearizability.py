@@ -677,3 +677,35 @@ def _pair(value: Any) -> bool:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --------------------------------------------------------------------------- as a model property
+
+
+def linearizable(history: Callable[[Any, Any], Sequence[Any]], spec: Callable[[], Spec] = Register,
+                 expect: str = "holds", claims: Iterable[str] = (), doc: str = "") -> Any:
+    """An invariant: the history a behaviour has recorded so far is linearizable for ``spec()``.
+
+    ``history(model, state)`` returns the behaviour's events
+    (:class:`~distcheck.properties.history.Event`, kept in the state with
+    :func:`~distcheck.properties.history.record`).  Verdicts are cached per
+    history, since many states share one.
+    """
+    from functools import lru_cache
+
+    from distcheck import Property
+    from distcheck.properties.history import operations
+
+    checker = spec()
+
+    @lru_cache(maxsize=1 << 16)
+    def ok(events: tuple) -> bool:
+        return check_linearizable(operations(events), checker, minimise=False).ok
+
+    return Property(
+        kind="invariant",
+        fn=lambda self, s: ok(tuple(history(self, s))),
+        expect=expect,
+        claims=tuple(claims),
+        doc=doc or f"the recorded history is linearizable (as a {checker.name})",
+    )
