@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck.models.replication.cut import ReplicaCut
 
 
 class Replica(NamedTuple):
@@ -42,9 +43,10 @@ class Gossip(NamedTuple):
     alone: int | None  # the replica cut off by a partition; None: connected
     writes_left: int
     partitions_left: int
+    heals_left: int
 
 
-class AntiEntropy(Model):
+class AntiEntropy(ReplicaCut):
     """Local writes, anti-entropy between replicas.  Claims: BASE-1.
 
     Takeaway: eventual consistency needs an active repair: with anti-entropy,
@@ -56,14 +58,12 @@ class AntiEntropy(Model):
     claims = ("BASE-1",)
     replicas = Param(3, at_least=2, at_most=4, doc="replicas")
     writes = Param(2, at_least=1, doc="writes in a behaviour (then writes stop)")
-    faults = Faults(partition=1)  # heal comes with it
+    faults = Faults(partition=1, heal=Param(1, at_most=1, doc="whether the partition may heal"))
 
     def init(self):
         yield Gossip((Replica((0, -1), None),) * self.replicas, None, self.writes,
                      **self.faults.initial())
 
-    def connected(self, s: Gossip, a: int, b: int) -> bool:
-        return s.alone is None or (a == s.alone) == (b == s.alone)
 
     @action(r="replicas")
     def write(self, s: Gossip, r: int):
@@ -79,15 +79,7 @@ class AntiEntropy(Model):
         if self.connected(s, src, dst) and s.replicas[src].ts > s.replicas[dst].ts:
             return s._replace(replicas=put(s.replicas, dst, s.replicas[src]))
 
-    @fault("partition", alone="replicas")
-    def partition(self, s: Gossip, alone: int):
-        if s.alone is None:
-            return self.faults.spend(s, "partition", alone=alone)
 
-    @fault("heal")
-    def heal(self, s: Gossip):
-        if s.alone is not None:
-            return s._replace(alone=None)
 
     def converged(self, s: Gossip) -> bool:
         return len(set(s.replicas)) == 1

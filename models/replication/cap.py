@@ -38,7 +38,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, leads_to, put, sometimes
+from distcheck.models.replication.cut import ReplicaCut
 from distcheck.properties.history import Event, operations, record
 from distcheck.properties.linearizability import linearizable
 
@@ -62,9 +63,10 @@ class Reg(NamedTuple):
     started: tuple[int, ...]  # per client: operations started so far
     history: tuple[Event, ...]
     partitions_left: int
+    heals_left: int
 
 
-class APRegister(Model):
+class APRegister(ReplicaCut):
     """Replicas that answer on both sides of a partition.  Claims: CAP-1.
 
     Takeaway: choosing availability in a partition gives up linearizability.
@@ -78,16 +80,12 @@ class APRegister(Model):
     replicas = Param(2, at_least=2, at_most=3, doc="replicas")
     clients = Param(2, at_least=1, at_most=3, doc="clients")
     ops = Param(1, at_least=1, doc="operations per client")
-    faults = Faults(partition=1)  # heal comes with it
+    faults = Faults(partition=1, heal=Param(1, at_most=1, doc="whether the partition may heal"))
 
     def init(self):
         yield Reg((Versioned(INITIAL_TS, None),) * self.replicas, None, (None,) * self.clients,
                   (0,) * self.clients, (), **self.faults.initial())
 
-    def connected(self, s: Reg, a: int, b: int) -> bool:
-        """Replicas a and b (or the client next to a) can talk."""
-        a, b = a % self.replicas, b % self.replicas
-        return s.alone is None or (a == s.alone) == (b == s.alone)
 
     def value_of(self, c: int, s: Reg) -> int:
         """Client c's next written value: unique, so the history says which write a read saw."""
@@ -122,15 +120,7 @@ class APRegister(Model):
         if self.connected(s, src, dst) and s.replicas[src].ts > s.replicas[dst].ts:
             return s._replace(replicas=put(s.replicas, dst, s.replicas[src]))
 
-    @fault("partition", alone="replicas")
-    def partition(self, s: Reg, alone: int):
-        if s.alone is None:
-            return self.faults.spend(s, "partition", alone=alone)
 
-    @fault("heal")
-    def heal(self, s: Reg):
-        if s.alone is not None:
-            return s._replace(alone=None)
 
     linearizable = linearizable(_history, expect="violated", claims=("CAP-1",),
                                 doc="the history the clients saw is linearizable (a register)")
@@ -152,7 +142,7 @@ class Quorum(NamedTuple):
     heals_left: int
 
 
-class QuorumRegister(Model):
+class QuorumRegister(ReplicaCut):
     """A majority-quorum register (ABD).  Claims: CAP-2, CAP-2b.
 
     Takeaway: reading and writing a majority, and writing back what a read
@@ -174,9 +164,6 @@ class QuorumRegister(Model):
         yield Quorum((Versioned(INITIAL_TS, None),) * self.replicas, None, (None,) * self.clients,
                      (0,) * self.clients, (), **self.faults.initial())
 
-    def connected(self, s: Quorum, a: int, b: int) -> bool:
-        a, b = a % self.replicas, b % self.replicas
-        return s.alone is None or (a == s.alone) == (b == s.alone)
 
     @action(c="clients", f=("read", "write"))
     def invoke(self, s: Quorum, c: int, f: str):
@@ -218,15 +205,7 @@ class QuorumRegister(Model):
         return s._replace(replicas=replicas, busy=put(s.busy, c, None),
                           history=record(s.history, c, "ok", f, chosen.value))
 
-    @fault("partition", alone="replicas")
-    def partition(self, s: Quorum, alone: int):
-        if s.alone is None:
-            return self.faults.spend(s, "partition", alone=alone)
 
-    @fault("heal")
-    def heal(self, s: Quorum):
-        if s.alone is not None:
-            return self.faults.spend(s, "heal", alone=None)
 
     linearizable = linearizable(_history, claims=("CAP-2",),
                                 doc="the history the clients saw is linearizable (a register)")
