@@ -1,92 +1,209 @@
-"""A history of operations, each with an invocation and a completion (Jepsen's shape).
+"""Histories of operations on a shared object: what clients asked, and what they were told.
 
-Isolation checks (dirty read, dirty write) and linearizability are judged on
-what clients saw and when, not on the protocol's internals.  A model that
-wants them keeps a **history** in its state: a tuple of :class:`Event`
-entries in the order they happened, appended with :func:`invoke`,
-:func:`complete` and :func:`instant`::
+A consistency check (linearizability, sequential consistency, session
+guarantees, transaction isolation) never looks inside the system: it reads the
+**history** the clients observed.  This module is the one history type the
+property library shares, in Jepsen's convention so that histories recorded
+from real systems load as they are:
 
-    history = invoke(s.history, "saga", "txn")                  # the global transaction begins
-    history = instant(history, "saga", "write", "A", 0)        # a step writes A := 0
-    history = complete(history, "saga", "txn", "fail")         # compensated: it ends in failure
+* an **event** is one line of the record: a ``process`` (a client, one
+  operation at a time), a ``type`` -- ``invoke`` when the operation starts,
+  then ``ok`` (it took effect, with this result), ``fail`` (it certainly did
+  not take effect) or ``info`` (the outcome is unknown: a timeout, a crash) --
+  an ``f`` (the operation: ``read``, ``write``, ``cas``, ``add``, ``txn``, ...)
+  and a ``value`` (the argument on ``invoke``, the result on ``ok``);
+* an **operation** (:class:`Op`) pairs an invocation with its completion.
+  Failed operations are dropped: they had no effect.  An operation whose
+  outcome is unknown (``info``) or that never completed is **pending**: it may
+  have taken effect at any time after its invocation, or never, and its result
+  is unknown.
 
-Event types follow Jepsen: ``invoke`` starts an operation; ``ok`` (it took
-effect), ``fail`` (it did not) or ``info`` (unknown) completes it.  An
-operation ``f`` is whatever the model calls it: ``read``, ``write``, or
-``txn`` for a global transaction that spans other operations of the same
-process.  :func:`operations` pairs each invocation with its completion.
+Models record a history in their state as a tuple of :class:`Event` (hashable,
+appended with :func:`record`), and properties turn it into operations with
+:func:`operations`.  Histories from files are read with :func:`read_jsonl`.
 
-A history grows with the behaviour, so two interleavings that end in the same
-protocol state differ in their histories: keep histories to the operations a
-property needs, in models with few steps.
+Other checks adopt :class:`Op` as it is: ``f`` and ``value`` are free-form, so
+a transaction is ``Op(f="txn", value=((\"r\", \"x\", None), (\"w\", \"y\", 1)))``
+with the micro-operations' results in ``result``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+#: the event types of Jepsen's history convention
 INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
-COMPLETIONS = (OK, FAIL, INFO)
+EVENT_TYPES = (INVOKE, OK, FAIL, INFO)
+#: processes whose events are faults injected by the test harness, not client operations
+HARNESS_PROCESSES = ("nemesis",)
+
+
+class HistoryError(ValueError):
+    """A history that is not well formed: the message says where and what to fix."""
 
 
 class Event(NamedTuple):
-    """One line of a history: ``process`` invokes or completes operation ``f``."""
+    """One event of a history; hashable, so a model can keep its history in its state."""
 
-    process: Any  # who: a client, a global transaction
-    type: str  # invoke | ok | fail | info
-    f: str  # the operation: read, write, txn, ...
-    key: Any = None
+    process: Any
+    type: str
+    f: str
     value: Any = None
 
 
-History = tuple[Event, ...]
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation: invocation and completion paired.
 
+    ``invoke`` and ``complete`` are positions in the history (event indexes,
+    or line numbers for a file), so ``a.complete < b.invoke`` says that ``a``
+    finished before ``b`` began (real-time order).  A pending operation has
+    ``complete`` None and ``result`` None.
+    """
 
-class Operation(NamedTuple):
-    """An invocation paired with its completion; positions are indexes into the history."""
-
+    index: int
     process: Any
     f: str
-    key: Any
-    value: Any  # the completion's value when it has one (a read's result), else the invocation's
-    outcome: str | None  # ok | fail | info, None while pending
-    invoked: int
-    completed: int | None
+    value: Any
+    result: Any
+    invoke: int
+    complete: int | None
+
+    @property
+    def pending(self) -> bool:
+        return self.complete is None
+
+    @property
+    def end(self) -> float:
+        """When the operation completed; infinity when pending (it may take effect any time)."""
+        return math.inf if self.complete is None else self.complete
+
+    def precedes(self, other: Op) -> bool:
+        """Real-time order: this operation completed before ``other`` was invoked."""
+        return self.complete is not None and self.complete < other.invoke
+
+    def describe(self) -> str:
+        """``process 1: write 3 -> ok`` in the history's own terms."""
+        arg = "" if self.value is None else f" {_show(self.value)}"
+        outcome = "pending (outcome unknown)" if self.pending else f"ok {_show(self.result)}"
+        return f"process {_show(self.process)}: {self.f}{arg} -> {outcome}"
+
+    def to_events(self) -> list[dict[str, Any]]:
+        """The operation as Jepsen events (JSON-ready), invocation then completion."""
+        events = [{"process": self.process, "type": INVOKE, "f": self.f, "value": _json(self.value),
+                   "index": self.invoke}]
+        if self.complete is not None:
+            events.append({"process": self.process, "type": OK, "f": self.f,
+                           "value": _json(self.result), "index": self.complete})
+        return events
 
 
-def invoke(history: History, process: Any, f: str, key: Any = None, value: Any = None) -> History:
-    """``history`` with ``process`` invoking ``f``."""
-    return (*history, Event(process, INVOKE, f, key, value))
+History = tuple[Op, ...]
 
 
-def complete(history: History, process: Any, f: str, outcome: str = OK, key: Any = None,
-             value: Any = None) -> History:
-    """``history`` with ``process``'s pending ``f`` completed (``ok``, ``fail`` or ``info``)."""
-    if outcome not in COMPLETIONS:
-        raise ValueError(f"a completion is one of {COMPLETIONS}, not {outcome!r}")
-    return (*history, Event(process, outcome, f, key, value))
+def record(history: tuple[Event, ...], process: Any, type: str, f: str,
+           value: Any = None) -> tuple[Event, ...]:
+    """``history`` with one more event, for models that keep their history in their state."""
+    return history + (Event(process, type, f, value),)
 
 
-def instant(history: History, process: Any, f: str, key: Any = None, value: Any = None,
-            outcome: str = OK) -> History:
-    """An operation that completes as it is invoked (one atomic step of the model)."""
-    return complete(invoke(history, process, f, key, value), process, f, outcome, key, value)
+def operations(events: Iterable[Event | Sequence[Any]],
+               positions: Sequence[int] | None = None, source: str | None = None) -> History:
+    """Pair invocations with completions; drop failed operations.
 
-
-def operations(history: Iterable[Event]) -> list[Operation]:
-    """Every operation, in order of invocation; a completion closes its process's pending ``f``."""
-    ops: list[Operation] = []
-    pending: dict[tuple[Any, str], int] = {}  # (process, f) -> index in ops
-    for i, e in enumerate(history):
-        if e.type == INVOKE:
-            pending[(e.process, e.f)] = len(ops)
-            ops.append(Operation(e.process, e.f, e.key, e.value, None, i, None))
+    ``positions`` gives each event's position (line numbers of ``source``, a
+    file); by default the event's index.  Raises :class:`HistoryError` for a
+    completion without an invocation, a second invocation by a process that
+    has one outstanding, or an unknown event type.
+    """
+    open_ops: dict[Any, tuple[int, Event]] = {}
+    done: list[tuple[int, Event, int | None, Any]] = []
+    for i, raw in enumerate(events):
+        ev = raw if isinstance(raw, Event) else Event(*raw)
+        at = positions[i] if positions is not None else i
+        where = f"{source}:{at}" if source else f"event {at}"
+        if ev.process in HARNESS_PROCESSES:
             continue
-        j = pending.pop((e.process, e.f), None)
-        if j is None:
-            raise ValueError(f"history line {i}: {e.process!r} completes {e.f!r} it never invoked")
-        op = ops[j]
-        value = e.value if e.value is not None else op.value
-        ops[j] = op._replace(value=value, outcome=e.type, completed=i)
-    return ops
+        if ev.type not in EVENT_TYPES:
+            raise HistoryError(f"{where}: type {ev.type!r} is not one of {', '.join(EVENT_TYPES)}")
+        if ev.type == INVOKE:
+            if ev.process in open_ops:
+                raise HistoryError(f"{where}: process {ev.process!r} invokes {ev.f} while its "
+                                   f"{open_ops[ev.process][1].f} (at {open_ops[ev.process][0]}) "
+                                   "is outstanding; one process runs one operation at a time "
+                                   "(give a retried or crashed client a new process id)")
+            open_ops[ev.process] = (at, ev)
+            continue
+        if ev.process not in open_ops:
+            raise HistoryError(f"{where}: process {ev.process!r} completes {ev.f} ({ev.type}) "
+                               "without an invocation")
+        start, inv = open_ops.pop(ev.process)
+        if ev.f != inv.f:
+            raise HistoryError(f"{where}: process {ev.process!r} completes {ev.f} but "
+                               f"invoked {inv.f} (at {start})")
+        if ev.type == OK:
+            done.append((start, inv, at, ev.value))
+        elif ev.type == INFO:
+            done.append((start, inv, None, None))
+        # FAIL: the operation certainly had no effect
+    done += [(start, inv, None, None) for start, inv in open_ops.values()]
+    done.sort(key=lambda d: d[0])
+    return tuple(Op(n, inv.process, inv.f, inv.value, result, start, end)
+                 for n, (start, inv, end, result) in enumerate(done))
+
+
+def read_jsonl(lines: Iterable[str], source: str = "history") -> History:
+    """Operations from Jepsen-style JSON lines (one event object per line; blank lines skipped).
+
+    Each object needs ``process``, ``type`` and ``f``; ``value`` is optional.
+    JSON arrays become tuples (``cas`` values ``[expected, new]``, kv values
+    ``[key, v]``).  Other fields (``time``, ``index``) are ignored.  Raises
+    :class:`HistoryError` naming ``source:line``.
+    """
+    events: list[Event] = []
+    positions: list[int] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HistoryError(f"{source}:{number}: not JSON ({exc.msg}); write one event object "
+                               "per line") from None
+        if not isinstance(obj, dict):
+            raise HistoryError(f"{source}:{number}: expected a JSON object with process, type, f "
+                               "and value")
+        missing = [k for k in ("process", "type", "f") if k not in obj]
+        if missing:
+            raise HistoryError(f"{source}:{number}: the event has no {', '.join(missing)}")
+        process, f = obj["process"], obj["f"]
+        if isinstance(process, (dict, list)) or not isinstance(f, str):
+            raise HistoryError(f"{source}:{number}: process must be a number or string and f a "
+                               "string")
+        events.append(Event(process, str(obj["type"]), f, _hashable(obj.get("value"))))
+        positions.append(number)
+    return operations(events, positions, source)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return "nil" if value is None else str(value)

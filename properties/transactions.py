@@ -18,7 +18,7 @@ once) are the shared ones of :mod:`distcheck.properties.effects`.
 * :func:`no_orphan` -- at quiescence nothing is left behind (a reservation,
   a half message, an undo record);
 * :func:`no_dirty_read` / :func:`no_dirty_write` -- isolation between global
-  transactions, judged on a :mod:`~distcheck.properties.history` of
+  transactions, judged on a :mod:`~distcheck.properties.txn_history` of
   operations: no read returns a value written by a global transaction that
   has not completed; no write overwrites such a value (Berenson et al.'s P1
   and P0).  :func:`dirty_reads` and :func:`dirty_writes` list the anomalies.
@@ -31,7 +31,7 @@ from typing import Any
 
 from distcheck import Property, eventually
 from distcheck.properties import effects
-from distcheck.properties.history import OK, Event, Operation, operations
+from distcheck.properties.txn_history import OK, Event, Operation, operations
 
 #: (model, state) -> each participant's outcome ("committed", "aborted", anything else = undecided)
 Outcomes = Callable[[Any, Any], Iterable[Any]]

@@ -6,7 +6,7 @@ import pytest
 
 from distcheck.properties import effects, transactions
 from distcheck.properties.effects import Effect
-from distcheck.properties.history import Event, complete, instant, invoke, operations
+from distcheck.properties.txn_history import Event, complete, instant, invoke, operations
 
 
 def saga_history(read_between: bool) -> tuple[Event, ...]:

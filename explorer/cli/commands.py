@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
+#: a bound (--max-seconds) cut the check before it could answer
+EXIT_INCONCLUSIVE = 3
 #: where an internal error is reported when the installed package names no tracker
 REPORT_FALLBACK = "the distcheck maintainers (the issue tracker of the repository you installed it from)"
 DEFAULT_TRACE_DIR = "traces"
@@ -206,6 +208,18 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
                      "or your models: a file, folder or module")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    lin = sub.add_parser("linearizable", parents=[debug], help="check a recorded history (Jepsen-style "
+                         "JSON lines) for linearizability (exit 0 linearizable, 1 not, 3 inconclusive)")
+    lin.add_argument("history", metavar="HISTORY.jsonl",
+                     help="one event per line: process, type (invoke/ok/fail/info), f, value")
+    lin.add_argument("--model", required=True, choices=["register", "kv", "counter"],
+                     help="the object's sequential specification")
+    lin.add_argument("--initial", metavar="JSON",
+                     help="the initial value of the register or of every key (default: null; a "
+                     "counter starts at 0)")
+    lin.add_argument("--max-seconds", type=_seconds, metavar="S",
+                     help="give up after S seconds: inconclusive, exit 3")
+    lin.add_argument("--json", action="store_true", help="print the outcome as JSON")
     return parser
 
 
@@ -227,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "prove": cmd_prove,
         "report": cmd_report,
         "graph": cmd_graph,
+        "linearizable": cmd_linearizable,
     }
     try:
         return handlers[args.command](args)
@@ -770,6 +785,70 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+# --------------------------------------------------------------------------- linearizable
+
+
+def cmd_linearizable(args: argparse.Namespace) -> int:
+    import json
+
+    from distcheck.properties.history import HistoryError, read_jsonl
+    from distcheck.properties.linearizability import (
+        INCONCLUSIVE,
+        LINEARIZABLE,
+        SPECS,
+        check_linearizable,
+        validate,
+    )
+
+    spec_args: list[Any] = []
+    if args.initial is not None:
+        try:
+            spec_args.append(json.loads(args.initial))
+        except json.JSONDecodeError:
+            raise BadInput(f"--initial {args.initial!r} is not a JSON value (e.g. 0, null, "
+                           '"a")') from None
+        if args.model == "counter" and not isinstance(spec_args[0], int):
+            raise BadInput(f"--initial {args.initial!r}: a counter starts at a whole number")
+    spec = SPECS[args.model](*spec_args)
+    try:
+        with open(args.history, encoding="utf-8") as lines:
+            history = read_jsonl(lines, source=args.history)
+        validate(history, spec, args.history)
+    except HistoryError as exc:
+        raise BadInput(f"{exc}; see 'distcheck linearizable --help' for the format") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{args.history} is not UTF-8 text; give a JSON-lines history") from None
+    result = check_linearizable(history, spec, max_seconds=args.max_seconds)
+    if args.json:
+        _emit(lambda: print(json.dumps({"format": "distcheck-linearizability", "version": 1,
+                                        "file": args.history, "model": args.model,
+                                        **result.to_json()}, indent=2)))
+    else:
+        _emit(lambda: _print_linearizability(result, args.model))
+    if result.verdict == LINEARIZABLE:
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_DIFFERS
+
+
+def _print_linearizability(result: Any, model: str) -> None:
+    print(printable(f"{result.verdict}: {result.operations:,} operations ({model}), "
+                    f"{result.seconds:.2f} s, {result.explored:,} search steps"))
+    if result.verdict == "inconclusive":
+        print(printable(f"{result.explanation}; raise --max-seconds"))
+        return
+    if not result.failing:
+        return
+    count = len(result.failing)
+    shrunk = ("time ran out while shrinking it: not minimal" if not result.minimal
+              else "it fails on its own" if count == 1
+              else "removing any one makes it linearizable")
+    print(f"failing sub-history ({count} operation{'s' if count > 1 else ''}; {shrunk}):")
+    for op in result.failing:
+        span = f"lines {op.invoke}-{op.complete}" if op.complete is not None else f"line {op.invoke}-"
+        print(printable(f"  {span:<14} {op.describe()}"))
+    print(printable(f"why: {result.explanation}"))
 
 
 if __name__ == "__main__":  # pragma: no cover

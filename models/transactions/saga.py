@@ -16,7 +16,7 @@ orchestrator (seed §12, §14):
   balances at some moment.
 
 The reader's reads and the saga's writes are kept in a
-:mod:`~distcheck.properties.history` (the saga is one global transaction,
+:mod:`~distcheck.properties.txn_history` (the saga is one global transaction,
 from T1 to its end), and the refunds in an effect log.
 
 * ``transactions.saga``: idempotent refund (account A keeps the saga ids it
@@ -38,7 +38,7 @@ from typing import NamedTuple
 from distcheck import Faults, Model, action, branch, fault, sometimes
 from distcheck.properties import effects, transactions
 from distcheck.properties.effects import Effect, record
-from distcheck.properties.history import Event, complete, instant, invoke
+from distcheck.properties.txn_history import Event, complete, instant, invoke
 
 SAGA, READER = "saga", "reader"
 

@@ -19,7 +19,7 @@ say) through Seata's data source proxy (seed §14):
   operator -- it never silently overwrites.
 
 Each global transaction's writes, and a non-Seata writer's, go into a
-:mod:`~distcheck.properties.history` (a global transaction runs from its
+:mod:`~distcheck.properties.txn_history` (a global transaction runs from its
 first step to the end of phase 2).
 
 * ``transactions.seata_at``: no dirty write, and no update is lost.
@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 from distcheck import Model, action, branch, invariant, put, sometimes
 from distcheck.properties import transactions
-from distcheck.properties.history import Event, complete, instant, invoke
+from distcheck.properties.txn_history import Event, complete, instant, invoke
 
 GLOBALS = ("g0", "g1")
 WRITER = "writer"
