@@ -53,7 +53,6 @@ from distcheck.engines.symbolic import (
     SymbolicModel,
     Transition,
     closed_world,
-    concrete_args,
     node_terms,
 )
 
@@ -168,7 +167,7 @@ def _minimise(sym: SymbolicModel, s: Any, pre: Any, t: Transition | None, goal: 
                            "per sort, though one exists for some larger number")
     # a node argument is one of the nodes: try the lowest numbers first
     if t is not None:
-        for name, node in sym.node_args(t).items():
+        for node in sym.node_args(t).values():
             for n in nodes[node.sort]:
                 s.push()
                 s.add(node.expr == n)
@@ -313,7 +312,7 @@ def atoms(sym: SymbolicModel) -> list[Atom]:
     sort = next(iter(sym.sorts))
     for name, f in sym.fields.fields.items():
         if isinstance(f, Map):
-            values = f.values.values if not f.values is bool else (None,)  # noqa: E714
+            values = (None,) if f.values is bool else f.values.values
             out += [Atom("map", name, v, (x,)) for x in TEMPLATE_VARS for v in values]
         elif isinstance(f, NodeSet):
             out += [Atom("set", name, None, (x,)) for x in TEMPLATE_VARS]
@@ -691,6 +690,7 @@ def prove_unbounded(model: CompiledModel, infer: bool = False, timeout: float = 
     extra["cti"] = {
         "invariant": cti.goal,
         "nodes": cti.sizes,
+        "nodes_text": _sizes_text(sym, cti.sizes),
         "initial": cti.initial,
         "pre": sized(model, sym, cti.sizes).describe(cti.pre),
         "step": str(cti.step),

@@ -35,6 +35,7 @@ import z3
 
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import Branch, declared_actions
+from distcheck.contract.typed import Enum as EnumType
 from distcheck.contract.typed import (
     Fields,
     Flag,
@@ -45,7 +46,6 @@ from distcheck.contract.typed import (
     declared_sorts,
     typed_fields,
 )
-from distcheck.contract.typed import Enum as EnumType
 
 HELPERS = "forall(self.<sort>, pred), exists(...) or at_most_one(...)"
 #: paths one method may take before the proof gives up on it (branching on every node of a loop)

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Enum, Fields, Map, Model, Param, Sort, action, forall, invariant, put, sometimes
+from distcheck import (
+    Enum,
+    Fields,
+    Map,
+    Model,
+    Param,
+    Sort,
+    action,
+    forall,
+    invariant,
+    put,
+    sometimes,
+)
 
 
 class TC(NamedTuple):
