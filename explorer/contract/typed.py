@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from distcheck.contract.errors import ModelError
+from distcheck.contract.model import declared
 
 
 class Sort:
@@ -186,23 +187,18 @@ class Fields:
 
 
 def typed_fields(cls: type) -> Fields | None:
-    """The :class:`Fields` declaration of model class ``cls``, if any (the last one found)."""
-    found = None
-    for klass in reversed(cls.__mro__):
-        for value in vars(klass).values():
-            if isinstance(value, Fields):
-                found = value
-    return found
+    """The :class:`Fields` declaration of model class ``cls``, if any.
+
+    A variant with another state class removes the inherited one with
+    ``fields = None``.
+    """
+    found = declared(cls, Fields)
+    return next(reversed(found.values())) if found else None
 
 
 def declared_sorts(cls: type) -> dict[str, Sort]:
     """The :class:`Sort` declarations of model class ``cls``, by attribute name."""
-    found: dict[str, Sort] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, Sort):
-                found[name] = value
-    return found
+    return declared(cls, Sort)
 
 
 def sort_sizes(model: Any) -> dict[str, int]:

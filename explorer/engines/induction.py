@@ -215,6 +215,8 @@ class Triage:
     trace: Any = None
     confirmed: bool = True
     stats: Stats = field(default_factory=Stats)
+    #: the explorer reached the CTI's pre-state itself (not only another violation)
+    reached: bool = False
 
 
 def sized(model: CompiledModel, sym: SymbolicModel, sizes: dict[str, int]) -> CompiledModel:
@@ -260,7 +262,7 @@ def triage(model: CompiledModel, sym: SymbolicModel, cti: Cti, timeout: float) -
         msg = (f"invariant {cti.goal} is violated: a counterexample to induction with {where} "
                f"is reachable (a real bug)")
         trace = build_trace(small, cti.goal, "invariant", ENGINE, msg, states, steps)
-        return Triage(VIOLATED, msg, trace, stats=run.stats)
+        return Triage(VIOLATED, msg, trace, stats=run.stats, reached=True)
     if cti.goal in run.violations:
         s, _, _ = run.violations[cti.goal]
         states = path_to(run.parent, s)
@@ -695,7 +697,7 @@ def prove_unbounded(model: CompiledModel, infer: bool = False, timeout: float = 
         "pre": sized(model, sym, cti.sizes).describe(cti.pre),
         "step": str(cti.step),
         "post": sized(model, sym, cti.sizes).describe(cti.post),
-        "reached": verdict.verdict == VIOLATED,
+        "reached": verdict.reached,
     }
     seconds = time.perf_counter() - started
     out = []
@@ -715,3 +717,12 @@ def _result(model: CompiledModel, p: BoundProperty, verdict: str, reason: str, s
     return Result(model.id, model.param_values, p.name, p.kind, p.expect, verdict, reason,
                   Stats(seconds=seconds, complete=verdict != INCONCLUSIVE), ENGINE,
                   claims=tuple(p.claims), extra={"unbounded": dict(extra)})
+
+
+def prove_or_infer(model: CompiledModel, timeout: float = 30.0) -> list[Result]:
+    """The model's invariants proved as declared, else with inferred auxiliary invariants
+    (what a family page shows)."""
+    first = prove_unbounded(model, False, timeout)
+    if all(r.verdict != INCONCLUSIVE for r in first) or len(SymbolicModel(model.model).sorts) != 1:
+        return first
+    return prove_unbounded(model, True, timeout)

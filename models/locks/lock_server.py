@@ -47,7 +47,14 @@ class LS(NamedTuple):
 
 
 class LockServer(Model):
-    """One lock server, grant and release by message.  Claims: LK-1."""
+    """One lock server, grant and release by message.  Claims: LK-1.
+
+    Takeaway: with one server and no failures, a lock handed around by
+    messages is exclusive for any number of clients -- and the proof needs
+    more than mutual exclusion itself: the lock is in exactly one place (the
+    server, one grant or unlock in flight, or one holder), which
+    ``--infer`` finds.
+    """
 
     id = "locks.lock_server"
     claims = ("LK-1",)
@@ -105,7 +112,12 @@ class LockServer(Model):
 
 
 class GrantWithoutLock(LockServer):
-    """Broken: the server grants every request, whether or not it holds the lock."""
+    """Broken: the server grants every request, whether or not it holds the lock.  Claims: LK-1.
+
+    Takeaway: the proof's counterexample to induction (a client receiving a
+    grant while another holds the lock) is reachable, so it is a real bug,
+    reported with the explorer's trace to it.
+    """
 
     id = "locks.lock_server.grant_without_lock"
     expected = {"mutual_exclusion": "violated"}
