@@ -52,6 +52,7 @@ from distcheck.engines.bfs import Bounds, explore, path_to, steps_along
 from distcheck.engines.symbolic import (
     SymbolicModel,
     Transition,
+    Unsupported,
     closed_world,
     node_terms,
 )
@@ -643,7 +644,18 @@ def with_text_invariant(model: CompiledModel, text: str) -> CompiledModel:
 def prove_unbounded(model: CompiledModel, infer: bool = False, timeout: float = 30.0
                     ) -> list[Result]:
     """One Result per invariant of ``model``: proved for any number of nodes, a reachable
-    counterexample to induction (violated), or not shown either way (inconclusive)."""
+    counterexample to induction (violated), or not shown either way (inconclusive).
+
+    A construct with no meaning for any number of nodes is :class:`Unsupported`
+    (bad input), naming the model and the method.
+    """
+    try:
+        return _prove(model, infer, timeout)
+    except Unsupported as exc:
+        raise Unsupported(f"model {model.id}: {exc}") from None
+
+
+def _prove(model: CompiledModel, infer: bool, timeout: float) -> list[Result]:
     started = time.perf_counter()
     sym = SymbolicModel(model.model)
     props = [p for p in model.properties if p.kind == "invariant"]

@@ -100,6 +100,8 @@ def paths(fn: Callable[[], Any], what: str) -> list[tuple[Any, Any]]:
     _MEMO.append({})
     try:
         return _paths(fn, what)
+    except Unsupported as exc:  # said once, naming the method, not the predicate inside it
+        raise Unsupported(f"{what}: {exc}") from None
     finally:
         _MEMO.pop()
 
@@ -116,7 +118,7 @@ def _paths(fn: Callable[[], Any], what: str) -> list[tuple[Any, Any]]:
         except (Unsupported, ModelError):
             raise
         except (TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise Unsupported(f"{what} cannot run symbolically ({type(exc).__name__}: {exc}); a "
+            raise Unsupported(f"cannot run symbolically ({type(exc).__name__}: {exc}); a "
                               f"proof supports typed fields with ==, in, put, _replace, set union "
                               f"and difference, and {HELPERS}") from None
         finally:
@@ -125,7 +127,7 @@ def _paths(fn: Callable[[], Any], what: str) -> list[tuple[Any, Any]]:
             todo.append(tuple(c for _, c in run.taken[:j]) + (False,))
         out.append((conj([c if b else z3.Not(c) for c, b in run.taken]), value))
         if len(out) > MAX_PATHS:
-            raise Unsupported(f"{what} takes more than {MAX_PATHS} paths symbolically; replace "
+            raise Unsupported(f"more than {MAX_PATHS} paths symbolically; replace "
                               f"loops over nodes by {HELPERS}")
     return out
 

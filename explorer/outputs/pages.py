@@ -24,8 +24,8 @@ from distcheck.contract import catalog
 from distcheck.contract.compiled import compile_model
 from distcheck.contract.files import write_atomic
 from distcheck.contract.model import Model
-from distcheck.contract.verdict import Result
 from distcheck.contract.typed import typed_fields
+from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.engines.induction import ENGINE as INDUCTION
 from distcheck.engines.induction import prove_or_infer
