@@ -425,10 +425,10 @@ def _members(listed: list[list[Any]]) -> Callable[..., Any]:
 class SymSort:
     """A sort of any size: what ``self.rm`` is while a proof runs the model's methods."""
 
-    _fresh = itertools.count()
-
     def __init__(self, name: str, z3sort: Any) -> None:
         self.name, self.z3 = name, z3sort
+        # names restart with every proof: the same model gives the same formulas, hence answers
+        self._fresh = itertools.count()
 
     def var(self, hint: str = "x") -> Any:
         return z3.Const(f"{hint}!{next(self._fresh)}", self.z3)
