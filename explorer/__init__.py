@@ -53,6 +53,19 @@ from distcheck.contract.network import (
     send,
 )
 from distcheck.contract.state import put
+from distcheck.contract.typed import (
+    Enum,
+    Fields,
+    Flag,
+    Map,
+    Msgs,
+    NodeSet,
+    Sort,
+    Var,
+    at_most_one,
+    exists,
+    forall,
+)
 
 if TYPE_CHECKING:
     from distcheck.engines.hypothesis_bridge import as_testcase
@@ -61,6 +74,14 @@ __version__ = "0.2.0"
 
 __all__ = [
     "DOWN",
+    "Enum",
+    "Fields",
+    "Flag",
+    "Map",
+    "Msgs",
+    "NodeSet",
+    "Sort",
+    "Var",
     "FAULT_KINDS",
     "PAUSED",
     "UP",
@@ -79,11 +100,14 @@ __all__ = [
     "action",
     "action_property",
     "always_eventually",
+    "at_most_one",
     "as_testcase",
     "branch",
     "broadcast",
     "eventually",
+    "exists",
     "fault",
+    "forall",
     "group",
     "invariant",
     "leads_to",

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from distcheck.contract.model import Model
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
-#: a bound (--max-seconds) cut the check before it could answer
+#: only inconclusive results: a bound or time limit cut the search, or an invariant is too weak
 EXIT_INCONCLUSIVE = 3
+EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
 #: where an internal error is reported when the installed package names no tracker
 REPORT_FALLBACK = "the distcheck maintainers (the issue tracker of the repository you installed it from)"
 DEFAULT_TRACE_DIR = "traces"
@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     prv.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                      help="solver time limit per query in seconds (default: 30)")
     prv.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    prv.add_argument("--unbounded", action="store_true",
+                     help="prove the invariants of models with typed fields for any number of "
+                     "nodes, by induction (exit 3 when only inconclusive verdicts differ)")
+    prv.add_argument("--infer", action="store_true",
+                     help="with --unbounded: infer auxiliary invariants and print them as Python")
     prv.add_argument("--save-traces", metavar="DIR",
                      help="where refutations are written as one-step traces (default: ./traces)")
     gra = sub.add_parser("graph", parents=[debug], help="export a model's reachable state graph (DOT, GraphML, "
@@ -707,8 +712,13 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from distcheck.engines.z3prove import proof_properties
     from distcheck.outputs.tables import print_proofs, results_json
 
+    if args.infer and not args.unbounded:
+        raise BadInput("--infer proposes invariants for a proof for any number of nodes; "
+                       "add --unbounded")
     config = catalog.project_config()
     models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    if args.unbounded:
+        return _prove_unbounded(args, models, config)
     save_dir, deferred = _plan_traces(OutputPlan(), args.save_traces,
                                       [(m, [p.name for p in proof_properties(m)]) for m in models])
     results = _interruptible_proofs(models, args.timeout)
@@ -719,7 +729,33 @@ def cmd_prove(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
 
 
-def _interruptible_proofs(models: list[Model], timeout: float) -> list[Any]:
+def _prove_unbounded(args: argparse.Namespace, models: list[Any], config: Any) -> int:
+    from distcheck.contract import catalog
+    from distcheck.contract.typed import typed_fields
+    from distcheck.engines.induction import prove_unbounded
+    from distcheck.outputs.tables import print_unbounded, results_json
+
+    typed = [m for m in models if typed_fields(m.cls) is not None]
+    if not typed:
+        names = ", ".join(m.id for m in models[:3]) + (", ..." if len(models) > 3 else "")
+        raise BadInput(f"no selected model declares typed state fields ({names}); --unbounded "
+                       "proves models with Fields(...) (e.g. transactions.twophase)")
+    save_dir, deferred = _plan_traces(OutputPlan(), args.save_traces, [
+        (m, [p.name for p in m.properties if p.kind == "invariant"]) for m in typed])
+    results = _interruptible_proofs(typed, args.timeout, lambda ms, timeout: [
+        r for m in ms for r in prove_unbounded(m, args.infer, timeout)])
+    problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
+    _emit(lambda: print(results_json(results)) if args.json else print_unbounded(results))
+    if problems:
+        raise BadInput(problems[0])
+    differ = [r for r in results if not r.as_expected]
+    if not differ:
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE if all(r.verdict == "inconclusive" for r in differ) else EXIT_DIFFERS
+
+
+def _interruptible_proofs(models: list[Model], timeout: float,
+                          prove: Callable[[list[Any], float], list[Any]] | None = None) -> list[Any]:
     """``prove_models`` in a worker thread, so that Ctrl-C interrupts the solver.
 
     Z3 runs its search in C and by default traps SIGINT itself, answering
@@ -737,7 +773,7 @@ def _interruptible_proofs(models: list[Model], timeout: float) -> list[Any]:
 
     def work() -> None:
         try:
-            outcome["results"] = prove_models(models, timeout)
+            outcome["results"] = (prove or prove_models)(models, timeout)
         except BaseException as exc:  # re-raised in the main thread, where the CLI reports it
             outcome["error"] = exc
 

@@ -16,8 +16,14 @@ from typing import Any
 
 
 def put(t: tuple, i: int, value: Any) -> tuple:
-    """Return tuple ``t`` with position ``i`` replaced by ``value``."""
-    return t[:i] + (value,) + t[i + 1 :]
+    """Return tuple ``t`` with position ``i`` replaced by ``value``.
+
+    A proof's symbolic stand-in for a per-node field is not a tuple: it knows
+    how to update itself at a symbolic position.
+    """
+    if isinstance(t, tuple):
+        return t[:i] + (value,) + t[i + 1 :]
+    return t.put(i, value)
 
 
 def to_json(value: Any) -> Any:

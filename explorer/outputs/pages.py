@@ -24,8 +24,11 @@ from distcheck.contract import catalog
 from distcheck.contract.compiled import compile_model
 from distcheck.contract.files import write_atomic
 from distcheck.contract.model import Model
+from distcheck.contract.typed import typed_fields
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
+from distcheck.engines.induction import ENGINE as INDUCTION
+from distcheck.engines.induction import prove_or_infer
 from distcheck.traces import tracefile
 
 #: the repository root (where ``models/`` and ``counterexamples/`` live)
@@ -38,15 +41,22 @@ class Section:
 
     model: Model
     results: list[Result]
+    #: False: the page says the model has no proof for any number of nodes (no typed fields)
+    covered: bool = True
 
 
 def check_family(family: str, options: Options | None = None) -> list[Section]:
     """Check every model of ``family`` at its default parameters (BadInput if none)."""
     options = options or Options()
     sections = []
-    for cls in catalog.select([family]):
+    classes = catalog.select([family])
+    typed = any(typed_fields(cls) is not None for cls in classes)
+    for cls in classes:
         model = cls()
-        sections.append(Section(model, check_model(model, options)))
+        results = check_model(model, options)
+        if typed_fields(cls) is not None:
+            results += prove_or_infer(compile_model(model))
+        sections.append(Section(model, results, covered=typed_fields(cls) is not None or not typed))
     return sections
 
 
@@ -62,6 +72,11 @@ def _params(model: Model) -> str:
 def _bounds(r: Result) -> str:
     if r.kind == "measure":
         return "computed, not explored"
+    if r.engine == INDUCTION:
+        if r.verdict == "holds":
+            return f"**proved for {r.extra['unbounded']['proved_for']}** (induction)"
+        cti = r.extra["unbounded"].get("cti")
+        return f"counterexample to induction with {cti['nodes_text']}" if cti else r.engine
     if r.kind == "proof":
         if r.verdict == "holds":
             return f"**proved for all values** ({r.engine})"
@@ -81,6 +96,11 @@ def _bounds(r: Result) -> str:
 
 
 def _counterexample(r: Result, traces_dir: Path, page_dir: Path) -> str:
+    if r.engine == INDUCTION:  # the explorer's row of the same property links the trace
+        if r.verdict != "violated":
+            return ""
+        reached = r.extra["unbounded"].get("cti", {}).get("reached")
+        return "reachable: a real bug" if reached else "not reachable, but the explorer finds a violation"
     if r.trace is None:
         return r.reason if r.kind == "measure" else ""
     # a solver's counterexample is its concrete values, which the reason renders
@@ -136,7 +156,8 @@ def render(
         "live checker run at each model's default parameters; do not edit by hand.",
         "Explored properties are checked by breadth-first search within the bounds shown, so",
         "each counterexample is a shortest trace; *proof* rows are decided by Z3 for all",
-        "values; *measure* rows are computed.  Replay any counterexample with",
+        "values, *induction* rows for any number of nodes; *measure* rows are computed.",
+        "Replay any counterexample with",
         "`distcheck replay FILE`.",
         "",
         *(_family_intro(family) if models_from is None else []),
@@ -180,6 +201,10 @@ def render(
         ]
         if stories:
             out += [*stories, ""]
+        if not sec.covered:
+            out += ["No proof for any number of nodes: the state declares no typed fields "
+                    "(they cover per-node enums and flags, node sets and tagged message sets; "
+                    "not yet clocks, TTLs, counters or FIFO queues).", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

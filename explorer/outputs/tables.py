@@ -204,3 +204,35 @@ def print_proofs(results: list[Result], file: Any = None) -> None:
         elif proofs:
             c.print(f"[green]{model}: PROVED[/] ({len(proofs)} of {len(proofs)} proofs, "
                     "for all values)")
+
+
+def print_unbounded(results: list[Result], file: Any = None) -> None:
+    """Proofs for any number of nodes: the verdict, the inferred invariant, or the
+    counterexample to induction as states (and its trace when it is reachable)."""
+    c = console(file)
+    shown: set[int] = set()
+    for r in results:
+        info = r.extra.get("unbounded", {})
+        word = f"proved for {info['proved_for']}" if r.verdict == HOLDS and "proved_for" in info \
+            else r.verdict
+        c.print(f"{escape(r.model)} {escape(r.property)}: [bold]{escape(word)}[/] in "
+                f"{r.stats.seconds:.2f}s (expected {r.expected}) -- {escape(printable(r.reason))}")
+        key = id(r.extra)
+        cti = info.get("cti")
+        if cti is not None and cti.get("invariant") == r.property and key not in shown:
+            shown.add(key)
+            sizes = cti["nodes_text"]
+            c.print(f"  counterexample to induction ({escape(sizes)}):")
+            c.print(Text(printable(f"    before: {compact(cti['pre'])}")))
+            if not cti["initial"]:
+                c.print(Text(printable(f"    step:   {cti['step']}")))
+                c.print(Text(printable(f"    after:  {compact(cti['post'])}")))
+        if r.trace is not None:
+            c.print(step_table(r.trace))
+            if r.trace_file:
+                c.print(f"  trace: {escape(r.trace_file)}")
+        text = info.get("inferred")
+        if text and r.verdict == HOLDS and r is next(x for x in results if x.model == r.model):
+            c.print("  inferred invariant, re-checked inductive (paste it into the model class):")
+            for line in text.rstrip().split("\n"):
+                c.print(Text(printable(line)), highlight=False)

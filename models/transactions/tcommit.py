@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, invariant, put, sometimes
+from distcheck import (
+    Enum,
+    Fields,
+    Map,
+    Model,
+    Param,
+    Sort,
+    action,
+    forall,
+    invariant,
+    put,
+    sometimes,
+)
 
 
 class TC(NamedTuple):
@@ -22,6 +34,10 @@ class TCommit(Model):
     id = "transactions.tcommit"
     claims = ("TX-1",)
     rms = Param(3, at_least=1, at_most=16, doc="number of resource managers")
+    rm = Sort(size="rms", doc="resource manager")
+    fields = Fields(
+        TC, rm_state=Map("rm", Enum("working", "prepared", "committed", "aborted"), init="working")
+    )
 
     def init(self):
         yield TC(("working",) * self.rms)
@@ -34,8 +50,8 @@ class TCommit(Model):
     @action(rm="rms")
     def decide_commit(self, s: TC, rm: int):
         """Commit once every RM is prepared or committed."""
-        if s.rm_state[rm] == "prepared" and all(
-            r in ("prepared", "committed") for r in s.rm_state
+        if s.rm_state[rm] == "prepared" and forall(
+            self.rm, lambda r: s.rm_state[r] in ("prepared", "committed")
         ):
             return TC(put(s.rm_state, rm, "committed"))
 

@@ -14,7 +14,23 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, invariant, put, sometimes
+from distcheck import (
+    Enum,
+    Fields,
+    Map,
+    Model,
+    Msgs,
+    NodeSet,
+    Param,
+    Sort,
+    Var,
+    action,
+    exists,
+    forall,
+    invariant,
+    put,
+    sometimes,
+)
 
 
 class Msg(NamedTuple):
@@ -39,6 +55,15 @@ class TwoPhase(Model):
     id = "transactions.twophase"
     claims = ("TX-1",)
     rms = Param(3, at_least=1, at_most=12, doc="number of resource managers")
+    rm = Sort(size="rms", doc="resource manager")
+    # the state's shape, for the proof for any number of RMs (distcheck prove --unbounded)
+    fields = Fields(
+        TP,
+        rm_state=Map("rm", Enum("working", "prepared", "committed", "aborted"), init="working"),
+        tm_state=Var(Enum("init", "committed", "aborted"), init="init"),
+        tm_prepared=NodeSet("rm"),
+        msgs=Msgs(Msg, Prepared=("rm",), Commit=(), Abort=()),
+    )
 
     def init(self):
         yield TP(("working",) * self.rms, "init", frozenset(), frozenset())
@@ -62,7 +87,7 @@ class TwoPhase(Model):
 
     def may_commit(self, s: TP) -> bool:
         """The TM commits only once every RM has said Prepared."""
-        return len(s.tm_prepared) == self.rms
+        return forall(self.rm, lambda r: r in s.tm_prepared)
 
     # -- resource managers --------------------------------------------------------------
 
@@ -111,4 +136,4 @@ class EagerCommit(TwoPhase):
     expected = {"consistent": "violated"}
 
     def may_commit(self, s: TP) -> bool:
-        return len(s.tm_prepared) >= 1
+        return exists(self.rm, lambda r: r in s.tm_prepared)

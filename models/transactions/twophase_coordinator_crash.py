@@ -56,6 +56,7 @@ class CoordinatorCrash(TwoPhase):
     claims = ("TX-2",)
     faults = Faults(crash=1, restart=False)
     weak_fair = ("all_protocol",)
+    fields = None  # a state with a TM log and a crash budget: no typed fields (yet)
 
     def init(self):
         yield TPC(("working",) * self.rms, "init", frozenset(), None, frozenset(),
