@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from distcheck.contract.model import Model
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+#: a run that decided nothing: e.g. a trace whose violation did not show on the real system
+EXIT_INCONCLUSIVE = 3
 EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
 #: where an internal error is reported when the installed package names no tracker
 REPORT_FALLBACK = "the distcheck maintainers (the issue tracker of the repository you installed it from)"
@@ -206,6 +208,30 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
                      "or your models: a file, folder or module")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    con = sub.add_parser("conform", parents=[debug], help="run a trace or a model on the real "
+                         "system an adapter drives (trace: exit 0 reproduced, 1 diverged, "
+                         "3 not reproduced; model: 0 no divergence, 1 diverged)")
+    con.add_argument("target", nargs="?", metavar="TRACE|MODEL",
+                     help="a saved trace (.json), or one model's id, file or module")
+    con.add_argument("--adapter", metavar="MODULE:CLASS",
+                     help="the adapter class (e.g. distcheck.conformance.redis_locks:RedisPyLock)")
+    con.add_argument("--repeat", type=_positive, default=1, metavar="N",
+                     help="a trace: run it N times and report how often it reproduced")
+    con.add_argument("--runs", type=_positive, default=20, metavar="N",
+                     help="a model: random walks (default: 20)")
+    con.add_argument("--steps", type=_positive, default=20, metavar="K",
+                     help="a model: steps per walk (default: 20)")
+    con.add_argument("--seed", type=_integer, default=0, help="a model: seed of the walks")
+    con.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="a model: set a parameter (repeatable)")
+    con.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    con.add_argument("--save-traces", metavar="DIR",
+                     help="where a model run's divergence is saved (default: ./traces)")
+    con.add_argument("--record", metavar="FILE",
+                     help="also record the outcome and this command in a results file "
+                     "(e.g. models/locks/conformance.json, read by 'distcheck report')")
+    con.add_argument("--refresh", metavar="FILE",
+                     help="re-run every command recorded in FILE and rewrite it")
     return parser
 
 
@@ -227,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         "prove": cmd_prove,
         "report": cmd_report,
         "graph": cmd_graph,
+        "conform": cmd_conform,
     }
     try:
         return handlers[args.command](args)
@@ -770,6 +797,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+# --------------------------------------------------------------------------- conform
+
+
+def cmd_conform(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
+    from distcheck.outputs.conformance import run_cli
+
+    config = catalog.project_config()
+    return run_cli(args, lambda specs, params: instantiate_all(specs, params, config=config),
+                   build_parser().parse_args)
 
 
 if __name__ == "__main__":  # pragma: no cover
