@@ -30,12 +30,10 @@ from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace, build_trace
-from distcheck.traces.replay import FINAL_CHECKS, _final_check, replay
+from distcheck.traces.replay import CONFORMANCE, _final_check, replay
 
 REPRODUCED, DIVERGED, NOT_REPRODUCED, NO_DIVERGENCE = (
     "reproduced", "diverged", "not reproduced", "no divergence")
-#: the trace kind of a saved divergence: its "violation" is the real system's answer
-CONFORMANCE = "conformance"
 
 
 @dataclass
@@ -107,11 +105,6 @@ class Report:
             "history": [{"step": r.index, "action": r.label, "model": r.model, "real": r.real}
                         for r in run.history],
         }
-
-
-# A saved divergence replays on the model like any trace: its steps are the model's, and
-# what made it a counterexample happened on the real system ('distcheck conform' re-runs it).
-FINAL_CHECKS[CONFORMANCE] = lambda model, prop, trace, states, steps: None
 
 
 class _Side:
