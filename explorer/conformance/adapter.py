@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from distcheck.contract.errors import BadInput
-from distcheck.contract.state import canonical_text
+from distcheck.contract.state import canonical_text, to_json
 
 #: what an action method or ``observe()`` returns: state path -> value seen
 Observation = dict[str, Any]
@@ -155,7 +155,7 @@ def checked(value: Any, what: str) -> Observation:
     except (TypeError, ValueError):
         raise BadInput(f"{what} returned {value!r:.80}; observed values must be JSON "
                        "(None, bool, numbers, strings, lists, dicts)") from None
-    return value
+    return {path: to_json(seen) for path, seen in value.items()}  # keys sorted as the model's
 
 
 _MISSING = object()

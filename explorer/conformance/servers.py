@@ -45,6 +45,8 @@ class Server:
 
     name = "server"
     proc: subprocess.Popen[bytes] | None = None
+    #: the signal that stops the server without waiting for its clients
+    stop_signal = signal.SIGTERM
 
     def __init__(self, timeout: float = START_TIMEOUT) -> None:
         self.timeout = timeout
@@ -93,10 +95,10 @@ class Server:
                                     user=user, start_new_session=True)
 
     def stop(self) -> None:
-        """SIGTERM to our PID, SIGKILL after 10 s; then the folder goes."""
+        """:attr:`stop_signal` to our PID, SIGKILL after 10 s; then the folder goes."""
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(self.stop_signal)
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -145,6 +147,8 @@ class PostgresServer(Server):
     """
 
     name = "postgres"
+    #: fast shutdown: SIGTERM would wait for every client to disconnect
+    stop_signal = signal.SIGINT
 
     def __init__(self, timeout: float = START_TIMEOUT) -> None:
         hint = "/usr/lib/postgresql/*/bin/"

@@ -127,3 +127,14 @@ class _Closing:
 
     def __exit__(self, *exc: object) -> None:
         self.db.close()
+
+
+class VersionedSqlite(SqliteOrders):
+    """Always sends the versioned UPDATE, whatever the model says (a model/system mismatch)."""
+
+    models = ("shop.optimistic_update",)
+
+    def apply(self, h: int) -> dict[str, Any]:
+        cursor = self.handlers[h].execute("UPDATE balances SET paid = paid + 10, "
+                                          "version = version + 1 WHERE id = 1 AND version = 0")
+        return {f"applied.{h}": cursor.rowcount == 1}
