@@ -8,8 +8,9 @@ models (``[tool.distcheck] models`` in pyproject.toml, and the
 project configures none.
 
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
-differs (or a trace is stale), 2 bad input, with one line on stderr, 5 an
-internal error (a bug in distcheck: one line, the traceback with --debug),
+differs (or a trace is stale, or a real system diverged from the model), 2 bad
+input, with one line on stderr, 3 inconclusive (``conform``: every step agreed
+but the violation did not show on the real system), 5 an internal error (a bug in distcheck: one line, the traceback with --debug),
 130 interrupted.
 """
 
@@ -803,12 +804,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_conform(args: argparse.Namespace) -> int:
+    """0 reproduced / no divergence, 1 diverged, 3 not reproduced; the worst over --refresh."""
+    from distcheck.conformance import run
     from distcheck.contract import catalog
     from distcheck.outputs.conformance import run_cli
 
     config = catalog.project_config()
-    return run_cli(args, lambda specs, params: instantiate_all(specs, params, config=config),
-                   build_parser().parse_args)
+    outcomes = run_cli(args, lambda specs, params: instantiate_all(specs, params, config=config),
+                       build_parser().parse_args)
+    codes = {run.REPRODUCED: EXIT_OK, run.NO_DIVERGENCE: EXIT_OK, run.DIVERGED: EXIT_DIFFERS,
+             run.NOT_REPRODUCED: EXIT_INCONCLUSIVE}
+    return max(codes[o] for o in outcomes)
 
 
 if __name__ == "__main__":  # pragma: no cover

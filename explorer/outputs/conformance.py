@@ -21,17 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 from distcheck.conformance import results
+from distcheck.conformance import run as outcome
 from distcheck.conformance.adapter import Adapter, load_adapter
-from distcheck.conformance.run import (
-    CONFORMANCE,
-    DIVERGED,
-    NO_DIVERGENCE,
-    NOT_REPRODUCED,
-    REPRODUCED,
-    Report,
-    conform_model,
-    conform_trace,
-)
+from distcheck.conformance.run import CONFORMANCE, Report, conform_model, conform_trace
 from distcheck.contract.errors import BadInput, printable
 from distcheck.contract.files import OutputPlan
 from distcheck.contract.state import compact
@@ -39,9 +31,8 @@ from distcheck.outputs.tables import console
 from distcheck.traces import tracefile
 
 DEFAULT_TRACE_DIR = "traces"
-EXIT_CODES = {REPRODUCED: 0, NO_DIVERGENCE: 0, DIVERGED: 1, NOT_REPRODUCED: 3}
-STYLE = {REPRODUCED: "bold green", NO_DIVERGENCE: "green", DIVERGED: "bold red",
-         NOT_REPRODUCED: "yellow"}
+STYLE = {outcome.REPRODUCED: "bold green", outcome.NO_DIVERGENCE: "green",
+         outcome.DIVERGED: "bold red", outcome.NOT_REPRODUCED: "yellow"}
 
 
 def _cell(seen: dict[str, Any]) -> str:
@@ -62,7 +53,8 @@ def history_table(report: Report) -> Table:
 
 def summary(report: Report) -> str:
     run = report.shown
-    where = f" at step {run.step}" if report.outcome == DIVERGED and run.step is not None else ""
+    diverged = report.outcome == outcome.DIVERGED and run.step is not None
+    where = f" at step {run.step}" if diverged else ""
     return (f"{report.outcome}{where} ({report.frequency()} runs, {report.adapter}): "
             f"{run.detail}" if run.detail else
             f"{report.outcome} ({report.frequency()} runs, {report.adapter})")
@@ -81,10 +73,11 @@ Instantiate = Callable[[list[str], list[tuple[str, str]]], list[Any]]
 
 
 def run_cli(args: argparse.Namespace, instantiate: Instantiate,
-            parse: Callable[[list[str]], argparse.Namespace]) -> int:
-    """``distcheck conform``; every path and name is checked before a server starts.
+            parse: Callable[[list[str]], argparse.Namespace]) -> list[str]:
+    """``distcheck conform``; the outcome of each run (the CLI turns them into its exit code).
 
-    ``parse`` reads a recorded command back for ``--refresh``.
+    Every path and name is checked before a server starts.  ``parse`` reads
+    a recorded command back for ``--refresh``.
     """
     if args.refresh is not None:
         if args.target is not None or args.adapter is not None or args.record is not None:
@@ -116,7 +109,7 @@ def run_cli(args: argparse.Namespace, instantiate: Instantiate,
         if report.trace_file is not None:
             print(printable(f"divergence saved to {report.trace_file} (run it again with "
                             f"'distcheck conform {report.trace_file} --adapter {args.adapter}')"))
-    return EXIT_CODES[report.outcome]
+    return [report.outcome]
 
 
 def _command(args: argparse.Namespace, trace: bool) -> list[str]:
@@ -150,19 +143,19 @@ def _run(args: argparse.Namespace, model: Any, adapter_cls: type[Adapter]) -> Re
 
 
 def _refresh(path: Path, instantiate: Instantiate,
-             parse: Callable[[list[str]], argparse.Namespace]) -> int:
-    """Re-run every command recorded in ``path`` and rewrite it; the worst exit code."""
+             parse: Callable[[list[str]], argparse.Namespace]) -> list[str]:
+    """Re-run every command recorded in ``path`` and rewrite it; the outcomes."""
     entries = results.load(path)
     if not entries:
         raise BadInput(f"{path}: no recorded conformance results to refresh")
     commands = [(e["command"], parse(e["command"])) for e in entries]  # all readable first
-    fresh, worst = [], 0
+    fresh, outcomes = [], []
     for command, args in commands:
         model = None if _is_trace(args.target) else _one_model(args.target, args.param, instantiate)
         report = _run(args, model, load_adapter(args.adapter))
         fresh.append(results.entry(report, command))
         print(printable(f"{shlex.join(['distcheck', *command])}: {summary(report)}"),
               file=sys.stderr)
-        worst = max(worst, EXIT_CODES[report.outcome])
+        outcomes.append(report.outcome)
     results.write(path, fresh)
-    return worst
+    return outcomes
