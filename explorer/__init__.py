@@ -6,7 +6,7 @@ Everything a model author or a test writer needs is importable from here::
 
 The subpackages are internal and grouped by layer, each importing only the
 ones below it: ``contract`` (the model API) <- ``engines`` <- ``traces`` <-
-``outputs`` <- ``cli``.  Bundled models live in ``distcheck.models`` and the
+``conformance`` <- ``outputs`` <- ``cli``.  Bundled models live in ``distcheck.models`` and the
 reusable property library in ``distcheck.properties``.
 """
 
@@ -68,6 +68,7 @@ from distcheck.contract.typed import (
 )
 
 if TYPE_CHECKING:
+    from distcheck.conformance.adapter import Adapter
     from distcheck.engines.hypothesis_bridge import as_testcase
 
 __version__ = "0.2.0"
@@ -82,6 +83,7 @@ __all__ = [
     "NodeSet",
     "Sort",
     "Var",
+    "Adapter",
     "FAULT_KINDS",
     "PAUSED",
     "UP",
@@ -121,7 +123,8 @@ __all__ = [
 ]
 
 #: names whose modules are imported on first use (Hypothesis takes a while to load)
-_LAZY = {"as_testcase": "distcheck.engines.hypothesis_bridge"}
+_LAZY = {"as_testcase": "distcheck.engines.hypothesis_bridge",
+         "Adapter": "distcheck.conformance.adapter"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Layers point one way (DESIGN.md): contract <- engines <- traces <- outputs <- cli.
+"""Layers point one way (DESIGN.md): contract <- engines <- traces <- conformance <- outputs <- cli.
 
 Every import in ``explorer/<layer>/`` (function-level ones included) may name
 only its own layer or a lower one, and the lower layers never print: engines
@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("contract", "engines", "traces", "outputs", "cli")
+# conformance runs traces against real systems: it builds on traces and is shown by outputs
+LAYERS = ("contract", "engines", "traces", "conformance", "outputs", "cli")
 #: what the bundled catalogue may import from distcheck besides itself
 CATALOGUE_ALLOWED = ("contract", "engines")
 PRINTING = ("print", "sys.stdout", "sys.stderr", "rich.console", "Console")
@@ -103,7 +104,7 @@ def test_a_layer_imports_only_the_layers_below_it(layer: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("layer", ["contract", "engines", "traces"])
+@pytest.mark.parametrize("layer", ["contract", "engines", "traces", "conformance"])
 def test_the_lower_layers_print_nothing(layer: str) -> None:
     problems = [p for path in _modules(layer) for p in prints(path)]
     assert not problems, "\n".join(problems)

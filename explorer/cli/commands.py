@@ -8,8 +8,9 @@ models (``[tool.distcheck] models`` in pyproject.toml, and the
 project configures none.
 
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
-differs (or a trace is stale), 2 bad input, with one line on stderr, 5 an
-internal error (a bug in distcheck: one line, the traceback with --debug),
+differs (or a trace is stale, or a real system diverged from the model), 2 bad
+input, with one line on stderr, 3 inconclusive (``conform``: every step agreed
+but the violation did not show on the real system), 5 an internal error (a bug in distcheck: one line, the traceback with --debug),
 130 interrupted.
 """
 
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from distcheck.contract.model import Model
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
-#: only inconclusive results: a bound or time limit cut the search, or an invariant is too weak
+#: only inconclusive results: a bound or time limit cut the search, an invariant is too weak,
+#: or a trace's violation did not show on the real system
 EXIT_INCONCLUSIVE = 3
 EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
 #: where an internal error is reported when the installed package names no tracker
@@ -225,6 +227,30 @@ def build_parser() -> argparse.ArgumentParser:
     lin.add_argument("--max-seconds", type=_seconds, metavar="S",
                      help="give up after S seconds: inconclusive, exit 3")
     lin.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    con = sub.add_parser("conform", parents=[debug], help="run a trace or a model on the real "
+                         "system an adapter drives (trace: exit 0 reproduced, 1 diverged, "
+                         "3 not reproduced; model: 0 no divergence, 1 diverged)")
+    con.add_argument("target", nargs="?", metavar="TRACE|MODEL",
+                     help="a saved trace (.json), or one model's id, file or module")
+    con.add_argument("--adapter", metavar="MODULE:CLASS",
+                     help="the adapter class (e.g. distcheck.conformance.redis_locks:RedisPyLock)")
+    con.add_argument("--repeat", type=_positive, default=1, metavar="N",
+                     help="a trace: run it N times and report how often it reproduced")
+    con.add_argument("--runs", type=_positive, default=20, metavar="N",
+                     help="a model: random walks (default: 20)")
+    con.add_argument("--steps", type=_positive, default=20, metavar="K",
+                     help="a model: steps per walk (default: 20)")
+    con.add_argument("--seed", type=_integer, default=0, help="a model: seed of the walks")
+    con.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="a model: set a parameter (repeatable)")
+    con.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    con.add_argument("--save-traces", metavar="DIR",
+                     help="where a model run's divergence is saved (default: ./traces)")
+    con.add_argument("--record", metavar="FILE",
+                     help="also record the outcome and this command in a results file "
+                     "(e.g. models/locks/conformance.json, read by 'distcheck report')")
+    con.add_argument("--refresh", metavar="FILE",
+                     help="re-run every command recorded in FILE and rewrite it")
     return parser
 
 
@@ -247,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": cmd_report,
         "graph": cmd_graph,
         "linearizable": cmd_linearizable,
+        "conform": cmd_conform,
     }
     try:
         return handlers[args.command](args)
@@ -885,6 +912,21 @@ def _print_linearizability(result: Any, model: str) -> None:
         span = f"lines {op.invoke}-{op.complete}" if op.complete is not None else f"line {op.invoke}-"
         print(printable(f"  {span:<14} {op.describe()}"))
     print(printable(f"why: {result.explanation}"))
+# --------------------------------------------------------------------------- conform
+
+
+def cmd_conform(args: argparse.Namespace) -> int:
+    """0 reproduced / no divergence, 1 diverged, 3 not reproduced; the worst over --refresh."""
+    from distcheck.conformance import run
+    from distcheck.contract import catalog
+    from distcheck.outputs.conformance import run_cli
+
+    config = catalog.project_config()
+    outcomes = run_cli(args, lambda specs, params: instantiate_all(specs, params, config=config),
+                       build_parser().parse_args)
+    codes = {run.REPRODUCED: EXIT_OK, run.NO_DIVERGENCE: EXIT_OK, run.DIVERGED: EXIT_DIFFERS,
+             run.NOT_REPRODUCED: EXIT_INCONCLUSIVE}
+    return max(codes[o] for o in outcomes)
 
 
 if __name__ == "__main__":  # pragma: no cover

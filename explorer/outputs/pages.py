@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from distcheck.conformance import results as conformance_results
 from distcheck.contract import catalog
 from distcheck.contract.compiled import compile_model
 from distcheck.contract.files import write_atomic
@@ -146,6 +147,9 @@ def render(
     page_dir = page_dir if page_dir is not None else ROOT
     results = [r for sec in sections for r in sec.results]
     differ = [r for r in results if not r.as_expected]
+    # only the families whose real-system runs are recorded get the column
+    recorded = _recorded(ROOT / "models" / top / conformance_results.FILE_NAME) \
+        if models_from is None else {}
     claims = sorted({c for r in results for c in r.claims}, key=_claim_order)
 
     out = [
@@ -167,8 +171,8 @@ def render(
            else f"**{len(differ)} verdicts differ from the expected ones.**"),
         "",
         "| model | claims | property | engine | expected | verdict | parameters "
-        "| bounds checked | counterexample / figure |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| bounds checked | counterexample / figure |" + (" on a real system |" if recorded else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|" if recorded else ""),
     ]
     for sec in sections:
         for r in sec.results:
@@ -177,8 +181,14 @@ def render(
                     f"`{r.model}`", ", ".join(r.claims), r.property, r.engine, r.expected,
                     _verdict(r), _params(sec.model), _bounds(r),
                     _counterexample(r, traces_dir, page_dir),
+                    *([recorded.get((r.model, r.property), "")] if recorded else []),
                 )) + " |"
             )
+    if recorded:
+        out += ["", "*On a real system*: `distcheck conform` runs of the counterexample on a "
+                "real server, recorded in", f"`models/{top}/{conformance_results.FILE_NAME}` "
+                f"(regenerate with `distcheck conform --refresh models/{top}/"
+                f"{conformance_results.FILE_NAME}`).", *_model_runs(recorded)]
     out += ["", "## The designs", ""]
     shown_modules: set[str] = set()
     for sec in sections:
@@ -206,6 +216,25 @@ def render(
                     "(they cover per-node enums and flags, node sets and tagged message sets; "
                     "not yet clocks, TTLs, counters or FIFO queues).", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _recorded(path: Path) -> dict[tuple[str, str], str]:
+    """(model, property) -> what the committed conformance runs found, as a table cell."""
+    cells: dict[tuple[str, str], str] = {}
+    for e in conformance_results.load(path):
+        how = e["outcome"] + (f" at step {e['step']}" if e["outcome"] == "diverged" else "")
+        text = f"{how} ({e['frequency']}; {e['system']}, `{e['adapter'].split(':')[-1]}`)"
+        key = (e["model"], e["property"])
+        cells[key] = f"{cells[key]}; {text}" if key in cells else text
+    return cells
+
+
+def _model_runs(recorded: dict[tuple[str, str], str]) -> list[str]:
+    """The model-based runs (no single property): one line each under the table."""
+    runs = [f"- `{model}` against the real system: {text}."
+            for (model, prop), text in recorded.items() if prop == "conformance"]
+    return ["", "Model-based runs (random walks on the model and the real system side by side):",
+            "", *runs] if runs else []
 
 
 def _family_intro(family: str) -> list[str]:

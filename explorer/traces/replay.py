@@ -53,6 +53,10 @@ def _liveness_check(model: CompiledModel, prop: BoundProperty, trace: Trace, sta
 
 
 FINAL_CHECKS["liveness"] = _liveness_check
+#: the kind of a trace that records where a real system diverged from the model
+#: (``distcheck conform``): its steps are the model's, and what made it a counterexample
+#: happened on the real system, so replay checks the steps and nothing after them
+CONFORMANCE = "conformance"
 #: kinds whose traces hold a solver's concrete values, not an execution of the
 #: model's actions: replay skips the step loop and FINAL_CHECKS re-checks them
 VALUE_TRACE_KINDS: set[str] = {"proof"}
@@ -150,6 +154,8 @@ def replay(trace: Trace) -> Replay:
         out.states.append(t)
         out.steps.append(step)
         s = t
+    if trace.kind == CONFORMANCE:
+        return out
     prop = model.traced_property(trace.property)
     if prop is None:
         out.problem = f"model {model.id} has no property {trace.property!r} any more"
