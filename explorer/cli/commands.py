@@ -8,7 +8,9 @@ models (``[tool.distcheck] models`` in pyproject.toml, and the
 project configures none.
 
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
-differs (or a trace is stale), 2 bad input, with one line on stderr.
+differs (or a trace is stale), 2 bad input, with one line on stderr, 3 (check)
+only inconclusive results: a bound (--max-seconds, --max-states, --max-memory,
+--max-depth) cut a search before its verdict.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from distcheck.contract.errors import BadInput, cannot
+from distcheck.contract.errors import BadInput, BudgetExhausted, cannot
 
 if TYPE_CHECKING:
     from distcheck.contract.catalog import ProjectConfig
     from distcheck.contract.model import Model
 
-EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 DEFAULT_TRACE_DIR = "traces"
 BOUNDS = ("max_states", "max_depth", "max_seconds")
 SPEC_HELP = ("model ids or id prefixes, Python files, folders of model files, or importable "
@@ -68,6 +70,15 @@ def _seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
     return value
+
+
+def _size(text: str) -> int:
+    from distcheck.engines.budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _integer(text: str) -> int:
@@ -153,13 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="engine for safety properties (default: the model's pinned engine, "
                      "else bfs)")
     chk.add_argument("--max-states", type=_count, metavar="N",
-                     help="stop after N distinct states (bfs, simulate, liveness); the verdict "
-                     "is then inconclusive unless a violation was found")
+                     help="store at most N distinct states over the whole command (bfs, "
+                     "simulate, liveness; a model is charged once for its searches); the "
+                     "verdict is then inconclusive unless a violation was found")
     chk.add_argument("--max-depth", type=_count, metavar="N",
                      help="search no deeper than depth N, initial states being depth 1 (bfs, "
                      "liveness; simulate's walks are bounded by --steps)")
     chk.add_argument("--max-seconds", type=_seconds, metavar="S",
-                     help="stop after S seconds (every engine)")
+                     help="stop the whole command after S seconds (every engine and phase)")
+    chk.add_argument("--max-memory", type=_size, metavar="SIZE",
+                     help="stop searching once the process's resident memory reaches SIZE "
+                     "(e.g. 2G, 500M); the verdict is then inconclusive")
     chk.add_argument("--seed", type=_integer, default=0, help="seed for random engines")
     chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate) or examples (hypothesis)")
     chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate) or per example (hypothesis)")
@@ -302,8 +317,8 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
     model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import catalog
-    from distcheck.contract.compiled import compile_model
     from distcheck.contract.model import declared_params, unknown_parameter
+    from distcheck.engines.budget import construct
 
     classes = catalog.select(names, bundled=bundled, config=config)
     for name, _ in raw_params:
@@ -316,7 +331,7 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
         declared = declared_params(cls)
         values = _pinned_params(cls, config, {n for n, _ in raw_params})
         values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
-        models.append(compile_model(cls(**values)))
+        models.append(construct(cls, values))
     return models
 
 
@@ -344,9 +359,14 @@ def _pinned_params(cls: type[Model], config: ProjectConfig | None, given: set[st
 
 
 def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | None,
-             progress: Any) -> Any:
+             progress: Any, budget: Any = None) -> Any:
     """The engine, bounds and budget one model is checked with: the command line's
-    values, else those pinned for the model in pyproject.toml, else the defaults."""
+    values, else those pinned for the model in pyproject.toml, else the defaults.
+
+    ``--max-states`` and ``--max-seconds`` are the command's ``budget`` (shared by
+    every model), not the model's own bounds: a bound pinned for one model applies
+    to it when the command line does not give that bound.
+    """
     from distcheck.contract import catalog
     from distcheck.engines.bfs import Bounds
     from distcheck.engines.checker import Options
@@ -360,7 +380,8 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
     for bound in BOUNDS:
         given, kept = getattr(args, bound), getattr(pinned, bound)
         if given is not None:
-            bounds[bound] = given
+            if budget is None or bound == "max_depth":  # depth is per search by nature
+                bounds[bound] = given
         elif kept is not None and bound in honoured:
             bounds[bound] = kept
         elif kept is not None and args.engine is None:
@@ -376,6 +397,7 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
         steps=args.steps,
         check_deadlock=args.deadlock,
         progress=progress,
+        budget=budget,
     )
 
 
@@ -396,6 +418,7 @@ def _progress_printer() -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
+    from distcheck.engines.budget import Budget
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
     from distcheck.traces import tracefile
@@ -409,9 +432,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.junit:
         _writable_file(args.junit, "--junit")
     config = catalog.project_config()
-    models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    budget = Budget(args.max_seconds, args.max_states, args.max_memory)
+    try:
+        with budget.watching():
+            models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    except BudgetExhausted as exc:
+        print(f"distcheck: {exc.cut} while building the models: nothing was checked; "
+              "give more --max-seconds", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
     progress = _progress_printer()
-    options = [_options(m.id, args, config, progress) for m in models]
+    options = [_options(m.id, args, config, progress, budget) for m in models]
     checked = [[p.name for p in checked_properties(m, o)] for m, o in zip(models, options, strict=True)]
     for name in args.property or ():
         if not any(name in names for names in checked):
@@ -419,17 +449,18 @@ def cmd_check(args: argparse.Namespace) -> int:
                 raise no_such_property(name, models[0].id, checked[0])
             raise no_such_property(name, None)
     results = []
-    for model, opts, names in zip(models, options, checked, strict=True):
-        only = None
-        if args.property:
-            only = [n for n in args.property if n in names]
-            if not only:
-                continue
-        if progress is not None:
-            sys.stderr.write(f"\r\033[K  checking {model.id} ...")
-        results += check_model(model, opts, only)
-        if progress is not None:
-            sys.stderr.write("\r\033[K")
+    with budget.watching():
+        for model, opts, names in zip(models, options, checked, strict=True):
+            only = None
+            if args.property:
+                only = [n for n in args.property if n in names]
+                if not only:
+                    continue
+            if progress is not None:
+                sys.stderr.write(f"\r\033[K  checking {model.id} ...")
+            results += check_model(model, opts, only)
+            if progress is not None:
+                sys.stderr.write("\r\033[K")
     for r in results:
         if r.trace is not None:
             path = save_dir / tracefile.file_name(r.model, r.property)
@@ -442,7 +473,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(results_json(results))
     else:
         print_results(results)
-    return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+    return check_exit_code(results)
+
+
+def check_exit_code(results: list[Any]) -> int:
+    """0 all as expected; 3 when every other result is inconclusive because a bound cut
+    its search (CI can tell "out of budget" from "broken design"); 1 otherwise."""
+    from distcheck.contract.verdict import INCONCLUSIVE
+
+    differing = [r for r in results if not r.as_expected]
+    if not differing:
+        return EXIT_OK
+    if all(r.verdict == INCONCLUSIVE and r.extra.get("cut") for r in differing):
+        return EXIT_INCONCLUSIVE
+    return EXIT_DIFFERS
 
 
 # --------------------------------------------------------------------------- replay
