@@ -200,16 +200,26 @@ class _Search:
         self.meter = meter
         self.tried: dict[bytes, int] = {}
         self.cut: str | None = None
+        #: id(step) -> (step, its text in keys): rendering a step costs more than running it
+        self._texts: dict[int, tuple[Step, bytes]] = {}
+
+    def _text(self, st: Step) -> bytes:
+        known = self._texts.get(id(st))
+        if known is None:
+            text = f"{st.action}\0{canonical_text(to_json(st.args))}\0{st.branch}\1"
+            known = self._texts[id(st)] = (st, text.encode("utf-8", "surrogatepass"))
+        return known[1]
 
     def test(self, steps: Sequence[Step]) -> Execution | None:
         """The reproducing prefix of ``steps`` (its ``states`` left empty), or None."""
+        if self.cut is not None:
+            return None
         digest = hashlib.blake2b(digest_size=16)
         for st in steps:
-            digest.update(f"{st.action}\0{canonical_text(to_json(st.args))}\0{st.branch}\1"
-                          .encode("utf-8", "surrogatepass"))
+            digest.update(self._text(st))
         key = digest.digest()
         if key not in self.tried:
-            if self.cut is not None or len(self.tried) >= MAX_CANDIDATES:
+            if len(self.tried) >= MAX_CANDIDATES:
                 return None
             self.cut = self.meter.over() if self.meter is not None else None
             if self.cut is not None:
@@ -235,7 +245,7 @@ class _Search:
 
     def ddmin(self, steps: list[Step]) -> list[Step]:
         chunks = 2
-        while steps:
+        while steps and self.cut is None:
             size = -(-len(steps) // chunks)
             for start in range(0, len(steps), size):
                 found = self.test(steps[:start] + steps[start + size:])
@@ -252,7 +262,7 @@ class _Search:
     def merge_values(self, steps: list[Step]) -> list[Step]:
         """Replace one argument value by another already used, for fewer involved nodes."""
         changed = True
-        while changed:
+        while changed and self.cut is None:
             changed = False
             for name, values in _values_by_argument(steps).items():
                 for later in reversed(values[1:]):
