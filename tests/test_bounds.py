@@ -93,17 +93,10 @@ class Greedy(Endless):
         return s + 1
 
 
-class FarBug(Model):
+class FarBug(Endless):
     """The invariant breaks only at n == 3000: every step of a trace is needed."""
 
     id = "test.bounds.far_bug"
-
-    def init(self):
-        yield 0
-
-    @action()
-    def inc(self, s):
-        return s + 1
 
     @invariant()
     def small(self, s) -> bool:
@@ -402,3 +395,14 @@ def test_twophase_is_complete_within_a_sufficient_state_budget() -> None:
     budget = Budget(max_states=288)
     results = check_model(TwoPhase(), Options(budget=budget))
     assert all(r.verdict != INCONCLUSIVE for r in results)
+
+
+def test_minimize_takes_a_time_bound(capsys, tmp_path: Path) -> None:
+    code, _, _ = run(capsys, "check", "transactions.twophase.eager_commit", "--engine", "simulate",
+                     "--save-traces", str(tmp_path))
+    assert code == 0
+    (saved,) = tmp_path.iterdir()
+    code, out, _ = run(capsys, "minimize", str(saved), "--max-seconds", "30", "--json")
+    assert code == 0 and json.loads(out)["reproduced"]
+    code, _, err = run(capsys, "minimize", str(saved), "--max-seconds", "0")
+    assert code == 2 and "--max-seconds" in one_line(err)

@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to write the result (default: FILE with .min.json)")
     mini.add_argument("--in-place", action="store_true", help="overwrite FILE")
     mini.add_argument("--json", action="store_true", help="print the figures as JSON")
+    mini.add_argument("--max-seconds", type=_seconds, metavar="S",
+                      help="stop after S seconds with the shortest trace found so far")
     prv = sub.add_parser("prove", help="prove a model's Z3 properties for all values "
                          "(exit 0 every verdict as expected, 1 one differs)")
     prv.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
@@ -525,10 +527,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
-    return _minimize(args.file, args.output, args.in_place, args.json)
+    return _minimize(args.file, args.output, args.in_place, args.json, args.max_seconds)
 
 
-def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> int:
+def _minimize(file: str, output: str | None, in_place: bool, as_json: bool,
+              max_seconds: float | None = None) -> int:
     """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
     import json
 
@@ -545,7 +548,7 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> i
     if target_path.is_dir():
         raise BadInput(f"--output {target_path} is a directory; give a file name")
     trace = tracefile.load(source)
-    outcome = minimize_trace(trace)
+    outcome = minimize_trace(trace, max_seconds)
     if isinstance(outcome, str):
         if as_json:
             print(json.dumps({"file": file, "reproduced": False, "problem": outcome}, indent=2))
