@@ -57,9 +57,9 @@ def test_check_writes_the_eager_commit_trace_by_default(capsys, tmp_path: Path) 
 
 
 def test_unknown_model_exits_2(capsys) -> None:
-    code, out, err = run(capsys, "check", "transactions.threephase")
+    code, out, err = run(capsys, "check", "transactions.fourphase")
     assert code == 2
-    assert "transactions.threephase" in one_line(err)
+    assert "transactions.fourphase" in one_line(err)
     assert out == ""
 
 

@@ -30,6 +30,14 @@ def test_lanes_arrows_and_fault_lane() -> None:
     assert "rect" not in chart
 
 
+def test_a_fault_named_after_a_role_is_drawn_in_that_roles_lane() -> None:
+    trace = _trace()
+    trace.steps.append(TraceStep("redis_crash", {}, {"owner": None, "now": 1}, fault="crash"))
+    lines = sequence_diagram(trace).splitlines()
+    assert "    Note over redis: 5. redis_crash()" in lines
+    assert "    Note over environment: 4. tick()" in lines  # an unnamed fault stays there
+
+
 def test_loop_is_boxed() -> None:
     chart = sequence_diagram(_trace(loop_start=2))
     lines = chart.splitlines()

@@ -10,7 +10,8 @@ project configures none.
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
 differs (or a trace is stale), 2 bad input, with one line on stderr, 3 (check)
 only inconclusive results: a bound (--max-seconds, --max-states, --max-memory,
---max-depth) cut a search before its verdict.
+--max-depth) cut a search before its verdict, 5 an internal error (a bug in
+distcheck: one line, the traceback with --debug), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,22 +20,30 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from distcheck.contract.errors import BadInput, BudgetExhausted, cannot
+from distcheck.contract.errors import BadInput, BudgetExhausted, printable
+from distcheck.contract.files import OutputPlan, write_atomic
 
 if TYPE_CHECKING:
     from distcheck.contract.catalog import ProjectConfig
     from distcheck.contract.model import Model
 
-EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
+#: a bound (--max-seconds) cut the check before it could answer
+EXIT_INCONCLUSIVE = 3
+#: where an internal error is reported when the installed package names no tracker
+REPORT_FALLBACK = "the distcheck maintainers (the issue tracker of the repository you installed it from)"
 DEFAULT_TRACE_DIR = "traces"
 BOUNDS = ("max_states", "max_depth", "max_seconds")
 SPEC_HELP = ("model ids or id prefixes, Python files, folders of model files, or importable "
              "modules; default: the project's models ([tool.distcheck] in pyproject.toml), "
              "else every bundled model")
+DEBUG_HELP = "on an internal error, print the full traceback"
 BUNDLED_HELP = "also act on the bundled catalogue when the project configures its own models"
 
 #: safety engine -> the bound options it honours.  The names are those of
@@ -95,34 +104,12 @@ def _param(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _writable_dir(path: str, option: str, named: str | None = None) -> Path:
-    """``path`` if it is a directory, or can be made one, that we may write in.
-
-    Checked before any work is done, so that a bad output path costs nothing
-    and leaves nothing half-written behind.  ``named`` is the path the user
-    gave, when ``path`` is the folder of a file.
-    """
-    named = named or path
-    target = Path(path)
-    existing = target
-    while not existing.exists():  # the nearest ancestor that exists
-        existing = existing.parent
-    if not existing.is_dir():
-        raise BadInput(f"cannot write {option} {named}: {existing} is a file, not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise BadInput(f"cannot write {option} {named}: {existing} is not writable")
-    return target
-
-
-def _writable_file(path: str, option: str) -> Path:
-    """``path`` if a file may be written there (see :func:`_writable_dir`)."""
-    target = Path(path)
-    if target.is_dir():
-        raise BadInput(f"cannot write {option} {path}: it is a directory; give a file name")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise BadInput(f"cannot write {option} {path}: the file is not writable")
-    _writable_dir(str(target.parent), option, named=path)
-    return target
+def _positive(text: str) -> int:
+    """A count that must be at least 1: a bound or budget of 0 would check nothing."""
+    value = _count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} would check nothing; give a number >= 1")
+    return value
 
 
 def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: str = "") -> None:
@@ -144,16 +131,22 @@ def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: s
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="distcheck", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="distcheck", description="Check protocol models: exhaustively, by simulation, with Hypothesis or with Z3.",
+                     epilog="exit codes: 0 all as expected, 1 a verdict differs, 2 bad input, "
+                     "5 internal error (a bug in distcheck), 130 interrupted")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    # every command takes --debug too; SUPPRESS keeps the top-level value when it is absent
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    lst = sub.add_parser("list", help="list your models and the bundled ones: claims, "
+    lst = sub.add_parser("list", parents=[debug], help="list your models and the bundled ones: claims, "
                          "parameters, properties")
     lst.add_argument("models", nargs="*", metavar="SPEC",
                      help="list only these (default: your models, then the bundled catalogue)")
     lst.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
 
-    chk = sub.add_parser("check", help="check models and print the verdict table")
+    chk = sub.add_parser("check", parents=[debug], help="check models and print the verdict table")
     chk.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
     chk.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
     chk.add_argument("--param", "-p", action="append", type=_param, default=[],
@@ -163,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--engine", default=None, choices=list(ENGINE_BOUNDS),
                      help="engine for safety properties (default: the model's pinned engine, "
                      "else bfs)")
-    chk.add_argument("--max-states", type=_count, metavar="N",
+    chk.add_argument("--max-states", type=_positive, metavar="N",
                      help="store at most N distinct states over the whole command (bfs, "
                      "simulate, liveness; a model is charged once for its searches); the "
                      "verdict is then inconclusive unless a violation was found")
-    chk.add_argument("--max-depth", type=_count, metavar="N",
+    chk.add_argument("--max-depth", type=_positive, metavar="N",
                      help="search no deeper than depth N, initial states being depth 1 (bfs, "
                      "liveness; simulate's walks are bounded by --steps)")
     chk.add_argument("--max-seconds", type=_seconds, metavar="S",
@@ -175,9 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--max-memory", type=_size, metavar="SIZE",
                      help="stop searching once the process's resident memory reaches SIZE "
                      "(e.g. 2G, 500M); the verdict is then inconclusive")
-    chk.add_argument("--seed", type=_integer, default=0, help="seed for random engines")
-    chk.add_argument("--runs", type=_count, metavar="N", help="random walks (simulate) or examples (hypothesis)")
-    chk.add_argument("--steps", type=_count, metavar="K", help="steps per walk (simulate) or per example (hypothesis)")
+    chk.add_argument("--seed", type=_integer, default=None,
+                     help="seed for the sampling engines (default 0)")
+    chk.add_argument("--runs", type=_positive, metavar="N",
+                     help="random walks (simulate) or examples (hypothesis)")
+    chk.add_argument("--steps", type=_positive, metavar="K",
+                     help="steps per walk (simulate) or per example (hypothesis)")
     dl = chk.add_mutually_exclusive_group()
     dl.add_argument("--deadlock", dest="deadlock", action="store_true", default=None,
                     help="report states without successors (default: as the model says)")
@@ -187,12 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--save-traces", metavar="DIR",
                      help="where counterexample traces are written (default: ./traces)")
 
-    rep = sub.add_parser("replay", help="re-execute a saved trace and print its step table")
+    rep = sub.add_parser("replay", parents=[debug], help="re-execute a saved trace and print its step table")
     rep.add_argument("file", metavar="FILE")
     rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
     rep.add_argument("--mermaid", metavar="FILE",
                      help="also write the trace as a Mermaid sequence diagram (.md or .mmd)")
-    mini = sub.add_parser("minimize", help="shrink a saved trace to fewer steps, faults and "
+    mini = sub.add_parser("minimize", parents=[debug], help="shrink a saved trace to fewer steps, faults and "
                           "nodes that still violate its property")
     mini.add_argument("file", metavar="FILE")
     mini.add_argument("--output", "-o", metavar="FILE2",
@@ -201,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     mini.add_argument("--json", action="store_true", help="print the figures as JSON")
     mini.add_argument("--max-seconds", type=_seconds, metavar="S",
                       help="stop after S seconds with the shortest trace found so far")
-    prv = sub.add_parser("prove", help="prove a model's Z3 properties for all values "
+    prv = sub.add_parser("prove", parents=[debug], help="prove a model's Z3 properties for all values "
                          "(exit 0 every verdict as expected, 1 one differs)")
     prv.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
     prv.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
@@ -212,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     prv.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     prv.add_argument("--save-traces", metavar="DIR",
                      help="where refutations are written as one-step traces (default: ./traces)")
-    gra = sub.add_parser("graph", help="export a model's reachable state graph (DOT, GraphML, "
+    gra = sub.add_parser("graph", parents=[debug], help="export a model's reachable state graph (DOT, GraphML, "
                          "JSON); small DOT graphs are also drawn as SVG when graphviz is installed")
     gra.add_argument("model", metavar="SPEC",
                      help="one model: its id, or a file or module that defines only it")
@@ -221,17 +217,36 @@ def build_parser() -> argparse.ArgumentParser:
     gra.add_argument("--format", choices=["dot", "graphml", "json"], default=None,
                      help="default: from the --output suffix (.dot/.gv, .graphml, .json), else dot")
     gra.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
-    gra.add_argument("--max-states", type=_count, metavar="N",
+    gra.add_argument("--max-states", type=_positive, metavar="N",
                      help="refuse graphs larger than this (default: 5000)")
-    fam = sub.add_parser("report", help="check a family's models and write its Markdown page "
+    fam = sub.add_parser("report", parents=[debug], help="check a family's models and write its Markdown page "
                          "(exit 0 all as expected, 1 a verdict differs)")
     fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
                      "or your models: a file, folder or module")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    lin = sub.add_parser("linearizable", parents=[debug], help="check a recorded history (Jepsen-style "
+                         "JSON lines) for linearizability (exit 0 linearizable, 1 not, 3 inconclusive)")
+    lin.add_argument("history", metavar="HISTORY.jsonl",
+                     help="one event per line: process, type (invoke/ok/fail/info), f, value")
+    lin.add_argument("--model", required=True, choices=["register", "kv", "counter"],
+                     help="the object's sequential specification")
+    lin.add_argument("--initial", metavar="JSON",
+                     help="the initial value of the register or of every key (default: null; a "
+                     "counter starts at 0)")
+    lin.add_argument("--max-seconds", type=_seconds, metavar="S",
+                     help="give up after S seconds: inconclusive, exit 3")
+    lin.add_argument("--json", action="store_true", help="print the outcome as JSON")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit code follows the table in this module's docstring.
+
+    Every exception ends in one line on stderr: bad input (2), an interruption
+    (130), and anything else as an internal error (5) that names where to
+    report it; ``--debug`` adds the traceback.  A reader that closes the pipe
+    early (``distcheck check | head -1``) is not an error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[Any], int]] = {
@@ -242,19 +257,74 @@ def main(argv: list[str] | None = None) -> int:
         "prove": cmd_prove,
         "report": cmd_report,
         "graph": cmd_graph,
+        "linearizable": cmd_linearizable,
     }
     try:
         return handlers[args.command](args)
     except BadInput as exc:
-        print(f"distcheck: {exc}", file=sys.stderr)
+        _error(str(exc))
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_OK
     except OSError as exc:  # a file the commands did not check beforehand (they check most)
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"distcheck: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        _error(f"cannot read or write{where}: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("distcheck: interrupted", file=sys.stderr)
-        return 130
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # every traceback is a bug: say so in one line
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _error(f"internal error ({what[:300]}); this is a bug in distcheck, please report it "
+               f"to {_report_to()} with the command you ran"
+               + ("" if args.debug else " and the traceback that --debug prints"))
+        return EXIT_INTERNAL
+
+
+def _error(message: str) -> None:
+    """One line on stderr, whatever the message holds (it may quote a hostile file)."""
+    try:
+        print(f"distcheck: {printable(message)}", file=sys.stderr, flush=True)
+    except OSError:  # stderr itself is gone: the exit code still says it
+        pass
+
+
+def _stdout_to_devnull() -> None:
+    """After a reader closed stdout: make the interpreter's final flush a no-op too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test)
+        pass
+
+
+def _emit(show: Callable[[], None]) -> None:
+    """Print the command's output; a closed pipe ends the output, not the command."""
+    try:
+        show()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _report_to() -> str:
+    """Where to report a bug: the package's declared issue tracker, else a description."""
+    try:
+        from importlib.metadata import metadata
+
+        for entry in metadata("distcheck").get_all("Project-URL") or ():
+            label, _, url = entry.partition(",")
+            if label.strip().lower() in ("issues", "bug tracker", "bugs", "tracker"):
+                return url.strip()
+    except Exception:  # no metadata is not worth a second error
+        pass
+    return REPORT_FALLBACK
 
 
 # --------------------------------------------------------------------------- list
@@ -394,7 +464,7 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
     return Options(
         engine=engine,
         bounds=Bounds(bounds.get("max_states"), bounds.get("max_depth"), bounds.get("max_seconds")),
-        seed=args.seed,
+        seed=args.seed if args.seed is not None else 0,
         runs=args.runs,
         steps=args.steps,
         check_deadlock=args.deadlock,
@@ -418,21 +488,102 @@ def _progress_printer() -> Any:
     return show
 
 
+SAMPLING_OPTIONS = ("runs", "steps", "seed")
+
+
+def _check_sampling(args: argparse.Namespace, model_id: str, engine: str) -> None:
+    """BadInput when --runs, --steps or --seed is given for a model whose engine has no use for it."""
+    if engine in ("simulate", "hypothesis"):
+        return
+    for name in SAMPLING_OPTIONS:
+        if getattr(args, name) is not None:
+            raise BadInput(
+                f"--{name} applies to the sampling engines (simulate, hypothesis), but {model_id} "
+                f"is checked with {engine}, which explores every state; add --engine simulate "
+                f"or --engine hypothesis, or drop --{name}"
+            )
+
+
+def _plan_traces(plan: OutputPlan, given: str | None,
+                 checked: list[tuple[Model, list[str]]]) -> tuple[Path, str | None]:
+    """The trace folder and every trace file the run may write into it, checked now.
+
+    A trace name taken by a folder is found before the run, not after it.
+    The default folder may be deferred when no checked property is expected
+    to be violated: a read-only checkout whose models hold still passes, and a
+    problem with the folder becomes an error only if a trace must be written.
+    Returns the folder and the deferred problem, if any.
+    """
+    from distcheck.traces import tracefile
+
+    folder = Path(given or DEFAULT_TRACE_DIR)
+    option = "--save-traces" if given else "traces folder"
+    try:
+        plan.folder(folder, option)
+        for model, names in checked:
+            for name in names:
+                plan.file(folder / tracefile.file_name(model.id, name), option)
+    except BadInput as exc:
+        problem = str(exc) if given else f"{exc}; give --save-traces DIR"
+        expected = any(p.expect == "violated" for model, names in checked
+                       for p in model.properties if p.name in names)
+        if given or expected:
+            raise BadInput(problem) from None
+        return folder, problem
+    return folder, None
+
+
+def _save_traces(results: list[Any], folder: Path, deferred: str | None, root: Path) -> list[str]:
+    """Write every result's trace into ``folder``; the problems, one line each, if any failed."""
+    from distcheck.traces import tracefile
+
+    problems: list[str] = []
+    for r in results:
+        if r.trace is None:
+            continue
+        if deferred is not None:
+            return [f"{deferred} (for the trace of {r.model} {r.property})"]
+        try:
+            path = folder / tracefile.file_name(r.model, r.property)
+            r.trace_file = str(tracefile.save(r.trace, path, root))
+        except BadInput as exc:
+            problems.append(str(exc))
+    return problems
+
+
+@contextmanager
+def _no_hypothesis_folder(active: bool) -> Iterator[None]:
+    """Keep the Hypothesis engine from creating ``.hypothesis/`` in the user's folder.
+
+    The engine uses no example database, but Hypothesis still caches the
+    constants it finds in source files under its storage folder (the current
+    directory by default).  Unless the user chose a folder
+    (HYPOTHESIS_STORAGE_DIRECTORY), it gets a temporary one, removed afterwards.
+    """
+    if not active or os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    import tempfile
+
+    from hypothesis import configuration
+
+    with tempfile.TemporaryDirectory(prefix="distcheck-hypothesis-") as scratch:
+        configuration.set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(None)  # back to Hypothesis's own default
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
     from distcheck.engines.budget import Budget
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
-    from distcheck.traces import tracefile
 
     if args.engine is not None:
         _check_bounds(args)  # before anything is loaded
-    # the output paths are checked before the (possibly long) check, not after it;
-    # the default directory only when a trace is written (a read-only checkout may pass)
-    save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
-                else Path(DEFAULT_TRACE_DIR))
-    if args.junit:
-        _writable_file(args.junit, "--junit")
+        _check_sampling(args, "every model", args.engine)
     config = catalog.project_config()
     budget = Budget(args.max_seconds, args.max_states, args.max_memory)
     try:
@@ -444,37 +595,53 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_INCONCLUSIVE
     progress = _progress_printer()
     options = [_options(m.id, args, config, progress, budget) for m in models]
+    for model, opts in zip(models, options, strict=True):
+        _check_sampling(args, model.id, opts.engine)
     checked = [[p.name for p in checked_properties(m, o)] for m, o in zip(models, options, strict=True)]
     for name in args.property or ():
         if not any(name in names for names in checked):
             if len(models) == 1:
                 raise no_such_property(name, models[0].id, checked[0])
             raise no_such_property(name, None)
+    runs: list[tuple[Any, Any, list[str] | None]] = []
+    for model, opts, names in zip(models, options, checked, strict=True):
+        only = None
+        if args.property:
+            only = [n for n in args.property if n in names]
+            if not only:
+                continue
+        runs.append((model, opts, only if only is not None else names))
+
+    # Every output is checked before the (possibly long) run, and against the others.
+    plan = OutputPlan()
+    if args.junit:
+        plan.file(args.junit, "--junit")
+    save_dir, deferred = _plan_traces(plan, args.save_traces,
+                                      [(m, names or []) for m, _, names in runs])
+
     results = []
-    with budget.watching():
-        for model, opts, names in zip(models, options, checked, strict=True):
-            only = None
-            if args.property:
-                only = [n for n in args.property if n in names]
-                if not only:
-                    continue
+    with _no_hypothesis_folder(any(o.engine == "hypothesis" for _, o, _ in runs)), \
+            budget.watching():
+        for model, opts, only in runs:
             if progress is not None:
                 sys.stderr.write(f"\r\033[K  checking {model.id} ...")
-            results += check_model(model, opts, only)
+            results += check_model(model, opts, only if args.property else None)
             if progress is not None:
                 sys.stderr.write("\r\033[K")
-    for r in results:
-        if r.trace is not None:
-            path = save_dir / tracefile.file_name(r.model, r.property)
-            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
+
+    # An output that fails now still leaves the verdicts on stdout; the exit is 2.
+    problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
     if args.junit:
         from distcheck.outputs.junit import write_junit
 
-        write_junit(results, args.junit)
-    if args.json:
-        print(results_json(results))
-    else:
-        print_results(results)
+        try:
+            write_junit(results, args.junit)
+        except BadInput as exc:
+            problems.append(str(exc))
+    _emit(lambda: print(results_json(results)) if args.json else print_results(results))
+    if problems:
+        more = f" (and {len(problems) - 1} more output problems)" if len(problems) > 1 else ""
+        raise BadInput(problems[0] + more)
     return check_exit_code(results)
 
 
@@ -501,25 +668,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from distcheck.traces import tracefile
     from distcheck.traces.replay import replay
 
+    target = OutputPlan().file(args.mermaid, "--mermaid") if args.mermaid else None
     trace = tracefile.load(args.file)
-    target = _writable_file(args.mermaid, "--mermaid") if args.mermaid else None
     rep = replay(trace)
+    problem = None
     if target is not None:
         from distcheck.outputs.diagrams import sequence_diagram
 
         chart = sequence_diagram(trace)
         try:
-            target.write_text(f"```mermaid\n{chart}```\n" if target.suffix == ".md" else chart)
-        except OSError as exc:
-            raise cannot("write", target, exc) from None
+            write_atomic(target, f"```mermaid\n{chart}```\n" if target.suffix == ".md" else chart,
+                         "--mermaid")
+        except BadInput as exc:
+            problem = exc
     if args.json:
-        print(json.dumps({
+        _emit(lambda: print(json.dumps({
             "file": args.file, "model": trace.model, "property": trace.property,
             "reproduced": rep.reproduced, "failed_step": rep.failed_step, "problem": rep.problem,
             "trace_length": len(trace),
-        }, indent=2))
+        }, indent=2)))
     else:
-        print_replay(rep)
+        _emit(lambda: print_replay(rep))
+    if problem is not None:
+        raise problem
     return EXIT_OK if rep.reproduced else EXIT_DIFFERS
 
 
@@ -535,6 +706,7 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool,
     """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
     import json
 
+    from distcheck.contract.files import target as real_path
     from distcheck.outputs.tables import console, step_table
     from distcheck.traces import tracefile
     from distcheck.traces.minimize import default_output, minimize_trace
@@ -543,28 +715,34 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool,
     if in_place and output is not None:
         raise BadInput("give either --output FILE or --in-place, not both")
     target_path = source if in_place else Path(output) if output else default_output(source)
-    if not in_place and target_path.resolve() == source.resolve():
+    option = "--in-place" if in_place else "--output"
+    if not in_place and real_path(target_path) == real_path(source):
         raise BadInput(f"--output {target_path} is the input file; add --in-place to overwrite it")
-    if target_path.is_dir():
-        raise BadInput(f"--output {target_path} is a directory; give a file name")
+    OutputPlan().file(target_path, option)
     trace = tracefile.load(source)
     outcome = minimize_trace(trace, max_seconds)
     if isinstance(outcome, str):
         if as_json:
-            print(json.dumps({"file": file, "reproduced": False, "problem": outcome}, indent=2))
-        print(f"distcheck: {file}: {outcome}; regenerate it with 'distcheck check'",
-              file=sys.stderr)
-        return 1
+            _emit(lambda: print(json.dumps({"file": file, "reproduced": False, "problem": outcome},
+                                           indent=2)))
+        _error(f"{file}: {outcome}; regenerate it with 'distcheck check'")
+        return EXIT_DIFFERS
     written = tracefile.save(outcome.trace, target_path)
     if as_json:
-        print(json.dumps({"file": file, "output": str(written), "reproduced": True,
-                          **outcome.to_json()}, indent=2))
-        return 0
-    c = console()
-    c.print(step_table(outcome.trace))
-    c.print(f"minimised {file}: {outcome.summary()} in {outcome.seconds:.2f}s")
-    c.print(f"written to {written} (replay with 'distcheck replay {written}')")
-    return 0
+        _emit(lambda: print(json.dumps({"file": file, "output": str(written), "reproduced": True,
+                                        **outcome.to_json()}, indent=2)))
+        return EXIT_OK
+
+    def show() -> None:
+        from rich.text import Text
+
+        c = console()
+        c.print(step_table(outcome.trace))
+        c.print(Text(printable(f"minimised {file}: {outcome.summary()} in {outcome.seconds:.2f}s")))
+        c.print(Text(printable(f"written to {written} (replay with 'distcheck replay {written}')")))
+
+    _emit(show)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- prove
@@ -572,24 +750,55 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool,
 
 def cmd_prove(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
-    from distcheck.engines.z3prove import prove_models
+    from distcheck.engines.z3prove import proof_properties
     from distcheck.outputs.tables import print_proofs, results_json
-    from distcheck.traces import tracefile
 
-    save_dir = (_writable_dir(args.save_traces, "--save-traces") if args.save_traces
-                else Path(DEFAULT_TRACE_DIR))
     config = catalog.project_config()
     models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
-    results = prove_models(models, args.timeout)
-    for r in results:
-        if r.trace is not None:
-            path = save_dir / tracefile.file_name(r.model, r.property)
-            r.trace_file = str(tracefile.save(r.trace, path, catalog.project_root(config)))
-    if args.json:
-        print(results_json(results))
-    else:
-        print_proofs(results)
+    save_dir, deferred = _plan_traces(OutputPlan(), args.save_traces,
+                                      [(m, [p.name for p in proof_properties(m)]) for m in models])
+    results = _interruptible_proofs(models, args.timeout)
+    problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
+    _emit(lambda: print(results_json(results)) if args.json else print_proofs(results))
+    if problems:
+        raise BadInput(problems[0])
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+def _interruptible_proofs(models: list[Model], timeout: float) -> list[Any]:
+    """``prove_models`` in a worker thread, so that Ctrl-C interrupts the solver.
+
+    Z3 runs its search in C and by default traps SIGINT itself, answering
+    ``unknown`` and letting the command carry on to the next query.  Here Z3
+    leaves SIGINT alone; the main thread waits, receives the KeyboardInterrupt,
+    and cancels the solver through its context (Z3's own, thread-safe way).
+    """
+    import threading
+
+    from distcheck.engines.z3prove import _z3, prove_models
+
+    z3 = _z3()
+    z3.set_param("ctrl_c", False)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["results"] = prove_models(models, timeout)
+        except BaseException as exc:  # re-raised in the main thread, where the CLI reports it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="distcheck-prove", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        z3.main_ctx().interrupt()
+        worker.join(5.0)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["results"]
 
 
 # --------------------------------------------------------------------------- graph
@@ -597,15 +806,15 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
-    from distcheck.outputs.graphs import run_cli
+    from distcheck.outputs.graphs import check_outputs, run_cli
 
+    if args.output:
+        check_outputs(args.output, args.format)  # before the model is even loaded
     models = instantiate_all([args.model], args.param, config=catalog.project_config())
     if len(models) != 1:
         raise BadInput(f"{args.model!r} names {len(models)} models; 'distcheck graph' takes one "
                        f"model: give its id ({', '.join(m.id for m in models[:3])}"
                        f"{', ...' if len(models) > 3 else ''})")
-    if args.output:
-        _writable_file(args.output, "--output")
     return run_cli(models[0], args.format, args.output, args.max_states)
 
 
@@ -615,13 +824,77 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from distcheck.outputs.pages import write
 
-    output = _writable_file(args.output, "--output") if args.output else None
+    output = OutputPlan().file(args.output, "--output") if args.output else None
     text, results = write(args.family, output)
     if output is None:
-        sys.stdout.write(text)
+        _emit(lambda: sys.stdout.write(text))
     else:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+# --------------------------------------------------------------------------- linearizable
+
+
+def cmd_linearizable(args: argparse.Namespace) -> int:
+    import json
+
+    from distcheck.properties.history import HistoryError, read_jsonl
+    from distcheck.properties.linearizability import (
+        INCONCLUSIVE,
+        LINEARIZABLE,
+        SPECS,
+        check_linearizable,
+        validate,
+    )
+
+    spec_args: list[Any] = []
+    if args.initial is not None:
+        try:
+            spec_args.append(json.loads(args.initial))
+        except json.JSONDecodeError:
+            raise BadInput(f"--initial {args.initial!r} is not a JSON value (e.g. 0, null, "
+                           '"a")') from None
+        if args.model == "counter" and not isinstance(spec_args[0], int):
+            raise BadInput(f"--initial {args.initial!r}: a counter starts at a whole number")
+    spec = SPECS[args.model](*spec_args)
+    try:
+        with open(args.history, encoding="utf-8") as lines:
+            history = read_jsonl(lines, source=args.history)
+        validate(history, spec, args.history)
+    except HistoryError as exc:
+        raise BadInput(f"{exc}; see 'distcheck linearizable --help' for the format") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{args.history} is not UTF-8 text; give a JSON-lines history") from None
+    result = check_linearizable(history, spec, max_seconds=args.max_seconds)
+    if args.json:
+        _emit(lambda: print(json.dumps({"format": "distcheck-linearizability", "version": 1,
+                                        "file": args.history, "model": args.model,
+                                        **result.to_json()}, indent=2)))
+    else:
+        _emit(lambda: _print_linearizability(result, args.model))
+    if result.verdict == LINEARIZABLE:
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE if result.verdict == INCONCLUSIVE else EXIT_DIFFERS
+
+
+def _print_linearizability(result: Any, model: str) -> None:
+    print(printable(f"{result.verdict}: {result.operations:,} operations ({model}), "
+                    f"{result.seconds:.2f} s, {result.explored:,} search steps"))
+    if result.verdict == "inconclusive":
+        print(printable(f"{result.explanation}; raise --max-seconds"))
+        return
+    if not result.failing:
+        return
+    count = len(result.failing)
+    shrunk = ("time ran out while shrinking it: not minimal" if not result.minimal
+              else "it fails on its own" if count == 1
+              else "removing any one makes it linearizable")
+    print(f"failing sub-history ({count} operation{'s' if count > 1 else ''}; {shrunk}):")
+    for op in result.failing:
+        span = f"lines {op.invoke}-{op.complete}" if op.complete is not None else f"line {op.invoke}-"
+        print(printable(f"  {span:<14} {op.describe()}"))
+    print(printable(f"why: {result.explanation}"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,8 @@
-"""Errors the CLI turns into one line on stderr and exit code 2."""
+"""Errors the CLI turns into one line on stderr and exit code 2, and text made safe to show."""
 
 from __future__ import annotations
+
+import re
 
 
 class BadInput(Exception):
@@ -17,6 +19,28 @@ class ModelError(BadInput):
 def cannot(verb: str, path: object, exc: OSError) -> BadInput:
     """The one-line error for a file that could not be read or written."""
     return BadInput(f"cannot {verb} {path}: {exc.strerror or exc}")
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that can
+# make a terminal show text other than what is there; tab is harmless.
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+                     r"|[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: object) -> str:
+    """``text`` with every character that could drive a terminal written as an escape.
+
+    Strings from trace files and from model code are untrusted: an ESC
+    sequence in a property name would otherwise reach the terminal raw, a
+    newline would break a one-line message, and a lone surrogate would make
+    printing fail.
+    """
+    return _UNSAFE.sub(_escape, str(text))
 
 
 class BudgetExhausted(BaseException):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,13 +76,26 @@ def diff(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
 def describe_change(path: str, old: Any, new: Any, arrow: str = "->") -> str:
     """One changed field as text; set-like lists show what was added and removed."""
     if isinstance(old, list) and isinstance(new, list):
-        added = [x for x in new if x not in old]
-        removed = [x for x in old if x not in new]
+        # Counted as multisets: an entry logged a second time (an effect applied twice) shows.
+        added, removed = _beyond(new, old), _beyond(old, new)
         if len(added) + len(removed) < len(old) + len(new):
             return f"{path}: " + " ".join(
                 [f"+{compact(x)}" for x in added] + [f"-{compact(x)}" for x in removed]
             )
     return f"{path}: {compact(old)} {arrow} {compact(new)}"
+
+
+def _beyond(items: list, others: list) -> list:
+    """The entries of ``items`` left over once each entry of ``others`` cancels one equal entry."""
+    spare = Counter(json.dumps(x, sort_keys=True) for x in others)
+    out = []
+    for x in items:
+        key = json.dumps(x, sort_keys=True)
+        if spare[key]:
+            spare[key] -= 1
+        else:
+            out.append(x)
+    return out
 
 
 def compact(value: Any) -> str:

@@ -1,9 +1,12 @@
 """Traces as Mermaid sequence diagrams, for reviewers (GitHub and GitLab render them).
 
 Lanes are the actors a trace names: the first argument of a step that looks
-like a participant (``client=0`` -> lane ``client 0``), one lane for the
-environment (faults, ticks), and one for steps without arguments.  A step whose
-argument is a message with a sender and a receiver is drawn as an arrow.
+like a participant (``client=0`` -> lane ``client 0``; a node model's
+``node='coord'`` -> lane ``coord``), one lane for the environment (faults,
+ticks; a fault named after a role, ``redis_crash``, in that role's lane), and
+one for steps without arguments.  A step whose argument is a message with a
+sender and a receiver (a dict, or a node model's message text
+``"p0->coord vote yes"``) is drawn as an arrow.
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ def _lane_id(label: str) -> str:
     return re.sub(r"\W", "_", label)
 
 
+#: how a NodeModel message renders in a trace: ``"p0->coord vote yes"``
+MESSAGE_TEXT = re.compile(r"^([\w.-]+)->([\w.-]+) \w")
+
+
 def _endpoints(args: dict[str, Any]) -> tuple[str, str] | None:
     for value in args.values():
+        if isinstance(value, str):
+            m = MESSAGE_TEXT.match(value)
+            if m:
+                return m.group(1), m.group(2)
         if isinstance(value, dict):
             src = next((value[k] for k in SENDER_KEYS if k in value), None)
             dst = next((value[k] for k in RECEIVER_KEYS if k in value), None)
@@ -38,6 +49,8 @@ def _endpoints(args: dict[str, Any]) -> tuple[str, str] | None:
 def _actor(action: str, args: dict[str, Any]) -> str | None:
     """The lane of a step: ``rm_prepare(rm=0)`` -> ``rm 0``; ``tm_rcv_prepared(rm=0)`` -> ``tm``."""
     role = action.split("_", 1)[0] if "_" in action else None
+    if isinstance(args.get("node"), str):  # a NodeModel step: the node is its own lane
+        return args["node"]
     for name, value in args.items():
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             if role is None or role == name or role not in _ROLE_PREFIXES:
@@ -49,6 +62,12 @@ def _actor(action: str, args: dict[str, Any]) -> str | None:
 # action-name prefixes that name a role rather than a verb
 _ROLE_PREFIXES = {"tm", "rm", "tc", "coordinator", "participant", "client", "server", "store",
                   "node", "replica", "primary", "leader", "worker", "db", "redis", "zk", "resource"}
+
+
+def _fault_lane(action: str) -> str:
+    """A fault named after a role (``redis_crash``) happens in that role's lane, others in the environment's."""
+    role = action.split("_", 1)[0] if "_" in action else None
+    return role if role in _ROLE_PREFIXES else ENVIRONMENT
 
 
 def _text(value: Any) -> str:
@@ -78,12 +97,12 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
             body.append("    rect rgb(255, 245, 220)")
             loop_open = True
             body.append(f"    Note over {lane(SYSTEM)}: loop starts (repeats forever)")
-        ends = _endpoints(st.args)
+        ends = None if st.fault else _endpoints(st.args)  # a dropped message is not delivered
         if ends is not None:
             src, dst = ends
             body.append(f"    {lane(src)}->>{lane(dst)}: {label}")
         else:
-            who = ENVIRONMENT if st.fault else (_actor(st.action, st.args) or SYSTEM)
+            who = _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM)
             body.append(f"    Note over {lane(who)}: {label}")
         if changes:
             where = lane(ends[1]) if ends else lane(who)

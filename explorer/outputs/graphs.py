@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distcheck.contract.compiled import AnyModel
-from distcheck.contract.errors import BadInput, cannot
+from distcheck.contract.errors import BadInput
+from distcheck.contract.files import OutputPlan, write_atomic
 from distcheck.engines.bfs import Bounds
 from distcheck.engines.graph import StateGraph, build
 
@@ -152,26 +153,58 @@ def graphviz_note(dot_file: str) -> str:
     )
 
 
+def _format(output: str | None, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    suffix = Path(output).suffix.lower() if output else ""
+    return {".graphml": "graphml", ".json": "json"}.get(suffix, "dot")
+
+
+def check_outputs(output: str, fmt: str | None) -> None:
+    """BadInput, before any work, for an output path ``distcheck graph`` cannot write.
+
+    A DOT file is drawn as SVG beside it (same name, ``.svg``), so ``-o x.svg``
+    would be written as DOT and then overwritten by the picture: refused, and
+    the SVG path is checked as an output too.
+    """
+    fmt = _format(output, fmt)
+    plan = OutputPlan()
+    plan.file(output, "--output")
+    if fmt == "dot":
+        if Path(output).suffix.lower() == ".svg":
+            raise BadInput(f"--output {output}: distcheck graph writes DOT, GraphML or JSON, and "
+                           f"draws the SVG beside a DOT file; give "
+                           f"--output {Path(output).with_suffix('.dot')} (the picture is then "
+                           f"{Path(output)})")
+        if shutil.which("dot") is not None:
+            plan.file(Path(output).with_suffix(".svg"), "the SVG picture")
+
+
 def render_svg(dot_file: Path) -> Path | None:
-    """Render ``dot_file`` to SVG next to it with graphviz; None when ``dot`` is missing."""
+    """Render ``dot_file`` to SVG next to it with graphviz; None when ``dot`` is missing.
+
+    graphviz writes to a pipe, not the file, so the picture replaces the old
+    one atomically and only as a regular file.
+    """
     dot = shutil.which("dot")
     if dot is None:
         return None
     svg = dot_file.with_suffix(".svg")
-    done = subprocess.run([dot, "-Tsvg", str(dot_file), "-o", str(svg)], capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run([dot, "-Tsvg", str(dot_file)], capture_output=True,
+                          timeout=120, check=False)
     if done.returncode != 0:
-        raise BadInput(f"graphviz could not render {dot_file}: {done.stderr.strip()[:200]}")
-    return svg
+        message = done.stderr.decode("utf-8", "replace").strip()[:200]
+        raise BadInput(f"graphviz could not render {dot_file}: {message}")
+    return write_atomic(svg, done.stdout, "the SVG picture")
 
 
 def run_cli(model: AnyModel, fmt: str | None, output: str | None, max_states: int | None) -> int:
     """``distcheck graph``: export the reachable graph of ``model``; 0 on success."""
     import sys
 
-    if fmt is None:
-        suffix = Path(output).suffix.lower() if output else ""
-        fmt = {".graphml": "graphml", ".json": "json"}.get(suffix, "dot")
+    fmt = _format(output, fmt)
+    if output is not None:
+        check_outputs(output, fmt)
     cap = DEFAULT_EXPORT_CAP if max_states is None else max_states
     graph = build(model, Bounds(max_states=cap))
     if graph.cut is not None:
@@ -185,12 +218,7 @@ def run_cli(model: AnyModel, fmt: str | None, output: str | None, max_states: in
         sys.stdout.write(text)
         print(f"distcheck: {model.id}: {summary}", file=sys.stderr)
         return 0
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise cannot("write", output, exc) from None
+    path = write_atomic(output, text, "--output")
     print(f"{model.id}: {summary} written to {path} ({fmt})")
     if fmt == "dot":
         if len(graph) > SVG_CAP:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from distcheck.contract.errors import cannot
+from distcheck.contract.files import write_atomic
 from distcheck.contract.verdict import Result
 
 
@@ -35,10 +35,5 @@ def write_junit(results: list[Result], path: str | Path) -> Path:
                 ET.SubElement(case, "system-out").text = summary
             else:
                 ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = summary
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
-    except OSError as exc:
-        raise cannot("write", path, exc) from None
-    return path
+    blob = ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    return write_atomic(path, blob, "--junit")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from distcheck.contract import catalog
 from distcheck.contract.compiled import compile_model
-from distcheck.contract.errors import cannot
+from distcheck.contract.files import write_atomic
 from distcheck.contract.model import Model
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
@@ -213,9 +213,5 @@ def write(family: str, output: Path | None, options: Options | None = None
         text = render(family, sections, page_dir=page_dir, traces_dir=root / "traces",
                       models_from=", ".join(f"`{f}`" for f in files))
     if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise cannot("write", output, exc) from None
+        write_atomic(output, text, "--output")
     return text, [r for sec in sections for r in sec.results]

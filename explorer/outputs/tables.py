@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from distcheck.contract.errors import printable
 from distcheck.contract.state import compact, describe_change, diff
 from distcheck.contract.verdict import (
     HOLDS,
@@ -27,11 +28,19 @@ from distcheck.engines.z3prove import KIND as PROOF
 from distcheck.traces.replay import Replay
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here, which CI reads as "a verdict differs"; the reader of a
+        # pipe that closed early (``| head``) is not a failed check.  The caller decides.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(file: IO[str] | None = None) -> Console:
     """A console that keeps tables wide when output goes to a file or a pipe."""
     out = file or sys.stdout
     tty = out.isatty()
-    return Console(file=out, width=None if tty else 200, no_color=not tty, highlight=False)
+    return _Console(file=out, width=None if tty else 200, no_color=not tty, highlight=False)
 
 
 def _verdict_text(r: Result) -> Text:
@@ -91,17 +100,26 @@ def results_json(results: list[Result]) -> str:
 
 
 def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
-    """The trace as a table: each step, its arguments, and what it changed."""
-    title = f"{trace.model} -- {trace.property} ({trace.engine}, {len(trace)} steps)"
-    table = Table(title=title, header_style="bold", show_lines=True)
+    """The trace as a table: each step, its arguments, and what it changed.
+
+    With ``replayed``, only the steps that were replayed are shown: a trace
+    that breaks at step 3 of a million prints three rows and a count of the
+    rest.  Every string from the trace is shown escaped (:func:`printable`): a
+    trace file is untrusted input.
+    """
+    title = printable(f"{trace.model} -- {trace.property} ({trace.engine}, {len(trace)} steps)")
+    table = Table(title=Text(title), header_style="bold", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("changes", overflow="fold")
-    table.add_row("0", "initial state", Text(compact(trace.initial)))
+    table.add_row("0", "initial state", Text(printable(compact(trace.initial))))
+    shown = trace.steps
+    if replayed is not None and replayed.failed_step is not None:
+        shown = trace.steps[:replayed.failed_step]
     before = trace.initial
-    for i, st in enumerate(trace.steps, start=1):
-        changes = "\n".join(describe_change(p, a, b) for p, a, b in diff(before, st.state))
-        label = st.label() + (f"  [fault: {st.fault}]" if st.fault else "")
+    for i, st in enumerate(shown, start=1):
+        changes = "\n".join(printable(describe_change(p, a, b)) for p, a, b in diff(before, st.state))
+        label = printable(st.label()) + (f"  [fault: {printable(st.fault)}]" if st.fault else "")
         if trace.loop_start is not None and i == trace.loop_start + 1:
             label = f"loop starts here (at state {trace.loop_start})\n" + label
         marker = str(i)
@@ -110,7 +128,11 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
         # Text(): a label such as "[fault: crash]" is not rich markup
         table.add_row(marker, Text(label), Text(changes or "(state unchanged)"))
         before = st.state
-    if trace.loop_start is not None:
+    if len(shown) < len(trace.steps):
+        rest = len(trace.steps) - len(shown)
+        table.add_row("", f"{rest:,} more recorded step{'s' if rest != 1 else ''}",
+                      "not replayed: the trace is stale before them")
+    elif trace.loop_start is not None:
         if trace.loop_start == len(trace.steps):
             table.add_row("", "stops here forever", "no step is enabled (a dead end)")
         else:
@@ -129,15 +151,17 @@ def trace_text(trace: Trace, width: int = 160) -> str:
 def print_replay(rep: Replay, file: IO[str] | None = None) -> None:
     c = console(file)
     c.print(step_table(rep.trace, rep))
-    c.print(f"property: {rep.trace.property} -- {escape(rep.trace.message)}")
+    prop = printable(rep.trace.property)
+    c.print(Text(f"property: {prop} -- {printable(rep.trace.message)}"))
     if rep.reproduced:
-        outcome = (f"{rep.trace.property} fails at its end" if rep.trace.loop_start is None else
-                   f"the lasso still violates {rep.trace.property} under the model's fairness")
-        c.print(f"[green]reproduced[/]: the {len(rep.trace)}-step trace replays exactly against "
-                f"the current model and {outcome}")
+        outcome = (f"{prop} fails at its end" if rep.trace.loop_start is None else
+                   f"the lasso still violates {prop} under the model's fairness")
+        c.print("[green]reproduced[/]: ", Text(f"the {len(rep.trace)}-step trace replays exactly "
+                f"against the current model and {outcome}"), sep="")
     else:
         where = "initial state" if rep.failed_step == 0 else f"step {rep.failed_step}"
-        c.print(f"[bold red]stale trace[/]: {where}: {escape(rep.problem or '')}")
+        c.print("[bold red]stale trace[/]: ", Text(f"{where}: {printable(rep.problem or '')}"),
+                sep="")
 
 
 def print_proofs(results: list[Result], file: Any = None) -> None:

@@ -8,13 +8,11 @@ name the model by id only, still load and replay.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from distcheck.contract import catalog
-from distcheck.contract.errors import BadInput, cannot
+from distcheck.contract import catalog, files
+from distcheck.contract.errors import BadInput
 from distcheck.contract.verdict import TRACE_FORMAT, TRACE_VERSION, Trace, TraceStep
 
 
@@ -33,19 +31,7 @@ def save(trace: Trace, path: str | Path, root: Path | None = None) -> Path:
         if file.is_absolute() and file.resolve().is_relative_to(root):
             data["source"]["file"] = file.resolve().relative_to(root).as_posix()
     text = json.dumps(data, indent=2, sort_keys=False) + "\n"
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".trace-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; traces are shared artefacts
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)  # no half-written file left behind
-        raise cannot("write", path, exc) from None
-    return path
+    return files.write_atomic(path, text, "trace")
 
 
 def file_name(model_id: str, prop: str) -> str:
@@ -53,28 +39,84 @@ def file_name(model_id: str, prop: str) -> str:
 
 
 def load(path: str | Path) -> Trace:
-    """Read a trace file; BadInput (one line) if missing, corrupt, truncated or foreign."""
+    """Read a trace file; BadInput (one line) if missing, corrupt, truncated, foreign or hostile.
+
+    Only a regular file is read, and only up to :data:`MAX_TRACE_BYTES`; the
+    document may nest at most :data:`MAX_NESTING` levels, and its strings must
+    be valid Unicode (JSON can spell a lone surrogate, which no output can print).
+    """
     path = Path(path)
+    raw = files.read_capped(path, "trace file", MAX_TRACE_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such trace file") from None
-    except OSError as exc:  # a directory, a path through a file, no permission, ...
-        raise cannot("read", path, exc) from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not a trace file (not UTF-8 text)") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         what = "truncated" if exc.pos >= len(text.rstrip()) else "corrupt"
         raise BadInput(
             f"{path}: {what} trace file (invalid JSON at line {exc.lineno}, column {exc.colno}); "
             "regenerate it with 'distcheck check --save-traces DIR'"
         ) from None
+    except RecursionError:
+        raise BadInput(f"{path}: not a trace file (JSON nested deeper than "
+                       f"{MAX_NESTING} levels)") from None
+    except ValueError as exc:  # an integer past Python's int_max_str_digits, NaN, Infinity
+        raise BadInput(f"{path}: not a trace file ({_first_clause(exc)})") from None
+    _check_document(data, path)
     trace = from_json(data, str(path))
     if trace.source is not None and "file" in trace.source:
         trace.source["file"] = _locate(trace.source["file"], path)
     return trace
+
+
+#: a trace larger than this is refused rather than read into memory
+MAX_TRACE_BYTES = 64 * 1024 * 1024
+#: deeper documents are refused: a state renders to a few levels, and deeper ones
+#: would exhaust the recursion of everything that later walks the state
+MAX_NESTING = 100
+#: digits an integer in a trace may have (Python's own default cap is 4,300)
+MAX_DIGITS = 1000
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _first_clause(exc: Exception) -> str:
+    return str(exc).split(";")[0].split(":")[0].strip()
+
+
+def _check_document(data: Any, path: Path) -> None:
+    """BadInput for nesting past :data:`MAX_NESTING`, a huge integer, or a lone surrogate.
+
+    Iterative, so the check itself cannot run out of stack.
+    """
+    todo: list[tuple[Any, int]] = [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_NESTING:
+            raise BadInput(f"{path}: not a trace file (JSON nested deeper than {MAX_NESTING} levels)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, path)
+                todo.append((item, depth + 1))
+        elif isinstance(value, list):
+            todo.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_text(value, path)
+        elif isinstance(value, int) and abs(value).bit_length() > MAX_DIGITS * 3.33:
+            raise BadInput(f"{path}: not a trace file (an integer with more than "
+                           f"{MAX_DIGITS:,} digits)")
+
+
+def _check_text(text: str, path: Path) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{path}: not a trace file (a string holds invalid Unicode, a lone "
+                       "surrogate such as \\ud800)") from None
 
 
 def _locate(file: str, trace_path: Path) -> str:
