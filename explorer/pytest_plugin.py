@@ -41,11 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--distcheck-engine", choices=tuple(ENGINE_BOUNDS), default=None,
                     help="safety engine for every model (default: the model's setting, else bfs)")
     group.addoption("--distcheck-max-states", type=_count, default=None, metavar="N",
-                    help="stop each search after N distinct states")
+                    help="store at most N distinct states over the session's checks")
     group.addoption("--distcheck-max-depth", type=_count, default=None, metavar="N",
                     help="stop each search at depth N")
     group.addoption("--distcheck-max-seconds", type=_seconds, default=None, metavar="S",
-                    help="stop each search after S seconds")
+                    help="stop the session's checks after S seconds (every model and phase)")
     group.addoption("--distcheck-param", type=_param, action="append", default=[],
                     metavar="NAME=VALUE",
                     help="set a parameter on every model that declares it; repeatable")
@@ -96,6 +96,8 @@ class _Plugin:
         self.project = project
         self.specs = specs
         self.problem = problem
+        self.budget: Any = None  # one for the session, made with the first options
+        self.budget_started = False
 
     def run_args(self) -> argparse.Namespace:
         """The --distcheck-* options under the names ``distcheck check`` gives them."""
@@ -109,8 +111,18 @@ class _Plugin:
     def options(self, model_id: str) -> Options:
         """How one model is run: the command line, else the project's pinned settings."""
         from distcheck.cli.commands import _options
+        from distcheck.engines.budget import Budget
 
-        return _options(model_id, self.run_args(), self.project, None)
+        run = self.run_args()
+        if self.budget is None:
+            self.budget = Budget(run.max_seconds, run.max_states)
+        return _options(model_id, run, self.project, None, self.budget)
+
+    def start_budget(self) -> None:
+        """The session's budget counts from its first check, not from collection."""
+        if not self.budget_started and self.budget is not None:
+            self.budget.start()
+            self.budget_started = True
 
     def pytest_report_header(self) -> str:
         if self.specs:
@@ -162,7 +174,8 @@ class Catalog(pytest.Collector):
             file = _source_file(model.cls)
             if wanted is not None and not any(_inside(file, w) for w in wanted):
                 continue
-            nodes.append(ModelNode.from_parent(self, model=model, options=opts, file=file))
+            nodes.append(ModelNode.from_parent(self, model=model, options=opts, file=file,
+                                               plugin=plugin))
         return nodes
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
@@ -205,13 +218,14 @@ class ModelNode(pytest.Collector):
     """One model: its items are its checked properties; it checks them all on first use."""
 
     def __init__(self, *, model: CompiledModel, options: Options, file: Path | None,
-                 **kwargs: Any) -> None:
+                 plugin: _Plugin, **kwargs: Any) -> None:
         parent = kwargs["parent"]
         where = _node_path(parent.config.rootpath, model.cls, file)
         super().__init__(name=model.id, path=file or parent.path, nodeid=f"{where}::{model.id}",
                          **kwargs)
         self.model = model
         self.options = options
+        self.plugin = plugin
         self._outcome: dict[str, Result] | BadInput | None = None
 
     def collect(self) -> list[PropertyItem]:
@@ -231,8 +245,15 @@ class ModelNode(pytest.Collector):
         if self._outcome is None:
             from distcheck.engines.checker import check_model
 
+            self.plugin.start_budget()
+            budget = self.options.budget
             try:
-                self._outcome = {r.property: r for r in check_model(self.model, self.options)}
+                if budget is None:
+                    checked = check_model(self.model, self.options)
+                else:
+                    with budget.watching():
+                        checked = check_model(self.model, self.options)
+                self._outcome = {r.property: r for r in checked}
             except BadInput as exc:  # a model that raises: every item shows the one line
                 self._outcome = exc
         if isinstance(self._outcome, BadInput):

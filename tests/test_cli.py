@@ -147,11 +147,12 @@ def test_verdict_differing_from_expected_exits_1(capsys) -> None:
     assert "differ" in out
 
 
-def test_cut_search_is_inconclusive_and_exits_1(capsys) -> None:
+def test_cut_search_is_inconclusive_and_exits_3(capsys) -> None:
     code, out, _ = run(capsys, "check", "transactions.twophase", "--max-states", "10", "--json")
-    assert code == 1
-    verdicts = {r["verdict"] for r in json_results(out)}
-    assert verdicts == {"inconclusive"}
+    assert code == 3  # only inconclusive results, each cut by a bound: not a differing verdict
+    results = json_results(out)
+    assert {r["verdict"] for r in results} == {"inconclusive"}
+    assert all("max-states=10 reached" in r["cut"] for r in results)
 
 
 def test_unknown_property_exits_2(capsys) -> None:

@@ -120,7 +120,8 @@ def test_tarjan_agrees_with_networkx_on_random_graphs() -> None:
 
 def test_a_cut_keeps_unexpanded_states_without_edges() -> None:
     g = graph.build(TwoPhase(rms=3), Bounds(max_states=40))
-    assert g.cut == "max-states=40 reached" and not g.stats.complete
+    assert g.cut == "max-states=40 reached during state graph building"
+    assert not g.stats.complete and len(g) == 40  # never more states than the bound
     assert g.expanded < len(g)
     nxg = g.to_networkx()
     unexpanded = [n for n, d in nxg.nodes(data=True) if not d["expanded"]]

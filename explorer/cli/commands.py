@@ -9,9 +9,11 @@ project configures none.
 
 Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
 differs (or a trace is stale, or a real system diverged from the model), 2 bad
-input, with one line on stderr, 3 inconclusive (``conform``: every step agreed
-but the violation did not show on the real system), 5 an internal error (a bug in distcheck: one line, the traceback with --debug),
-130 interrupted.
+input, with one line on stderr, 3 only inconclusive results (a bound --max-seconds,
+--max-states, --max-memory or --max-depth cut a search before its verdict; an
+invariant too weak to be inductive; for ``conform``, a violation that did not show
+on the real system), 5 an internal error (a bug in distcheck: one line, the
+traceback with --debug), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from distcheck.contract.errors import BadInput, printable
+from distcheck.contract.errors import BadInput, BudgetExhausted, printable
 from distcheck.contract.files import OutputPlan, write_atomic
 
 if TYPE_CHECKING:
@@ -80,6 +82,15 @@ def _seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
     return value
+
+
+def _size(text: str) -> int:
+    from distcheck.engines.budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _integer(text: str) -> int:
@@ -149,13 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="engine for safety properties (default: the model's pinned engine, "
                      "else bfs)")
     chk.add_argument("--max-states", type=_positive, metavar="N",
-                     help="stop after N distinct states (bfs, simulate, liveness); the verdict "
-                     "is then inconclusive unless a violation was found")
+                     help="store at most N distinct states over the whole command (bfs, "
+                     "simulate, liveness; a model is charged once for its searches); the "
+                     "verdict is then inconclusive unless a violation was found")
     chk.add_argument("--max-depth", type=_positive, metavar="N",
                      help="search no deeper than depth N, initial states being depth 1 (bfs, "
                      "liveness; simulate's walks are bounded by --steps)")
     chk.add_argument("--max-seconds", type=_seconds, metavar="S",
-                     help="stop after S seconds (every engine)")
+                     help="stop the whole command after S seconds (every engine and phase)")
+    chk.add_argument("--max-memory", type=_size, metavar="SIZE",
+                     help="stop searching once the process's resident memory reaches SIZE "
+                     "(e.g. 2G, 500M); the verdict is then inconclusive")
     chk.add_argument("--seed", type=_integer, default=None,
                      help="seed for the sampling engines (default 0)")
     chk.add_argument("--runs", type=_positive, metavar="N",
@@ -183,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to write the result (default: FILE with .min.json)")
     mini.add_argument("--in-place", action="store_true", help="overwrite FILE")
     mini.add_argument("--json", action="store_true", help="print the figures as JSON")
+    mini.add_argument("--max-seconds", type=_seconds, metavar="S",
+                      help="stop after S seconds with the shortest trace found so far")
     prv = sub.add_parser("prove", parents=[debug], help="prove a model's Z3 properties for all values "
                          "(exit 0 every verdict as expected, 1 one differs)")
     prv.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
@@ -405,8 +422,8 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
     model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import catalog
-    from distcheck.contract.compiled import compile_model
     from distcheck.contract.model import declared_params, unknown_parameter
+    from distcheck.engines.budget import construct
 
     classes = catalog.select(names, bundled=bundled, config=config)
     for name, _ in raw_params:
@@ -419,7 +436,7 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
         declared = declared_params(cls)
         values = _pinned_params(cls, config, {n for n, _ in raw_params})
         values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
-        models.append(compile_model(cls(**values)))
+        models.append(construct(cls, values))
     return models
 
 
@@ -447,9 +464,14 @@ def _pinned_params(cls: type[Model], config: ProjectConfig | None, given: set[st
 
 
 def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | None,
-             progress: Any) -> Any:
+             progress: Any, budget: Any = None) -> Any:
     """The engine, bounds and budget one model is checked with: the command line's
-    values, else those pinned for the model in pyproject.toml, else the defaults."""
+    values, else those pinned for the model in pyproject.toml, else the defaults.
+
+    ``--max-states`` and ``--max-seconds`` are the command's ``budget`` (shared by
+    every model), not the model's own bounds: a bound pinned for one model applies
+    to it when the command line does not give that bound.
+    """
     from distcheck.contract import catalog
     from distcheck.engines.bfs import Bounds
     from distcheck.engines.checker import Options
@@ -463,7 +485,8 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
     for bound in BOUNDS:
         given, kept = getattr(args, bound), getattr(pinned, bound)
         if given is not None:
-            bounds[bound] = given
+            if budget is None or bound == "max_depth":  # depth is per search by nature
+                bounds[bound] = given
         elif kept is not None and bound in honoured:
             bounds[bound] = kept
         elif kept is not None and args.engine is None:
@@ -479,6 +502,7 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
         steps=args.steps,
         check_deadlock=args.deadlock,
         progress=progress,
+        budget=budget,
     )
 
 
@@ -586,6 +610,7 @@ def _no_hypothesis_folder(active: bool) -> Iterator[None]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
+    from distcheck.engines.budget import Budget
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
 
@@ -593,9 +618,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         _check_bounds(args)  # before anything is loaded
         _check_sampling(args, "every model", args.engine)
     config = catalog.project_config()
-    models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    budget = Budget(args.max_seconds, args.max_states, args.max_memory)
+    try:
+        with budget.watching():
+            models = instantiate_all(args.models, args.param, bundled=args.bundled, config=config)
+    except BudgetExhausted as exc:
+        print(f"distcheck: {exc.cut} while building the models: nothing was checked; "
+              "give more --max-seconds", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
     progress = _progress_printer()
-    options = [_options(m.id, args, config, progress) for m in models]
+    options = [_options(m.id, args, config, progress, budget) for m in models]
     for model, opts in zip(models, options, strict=True):
         _check_sampling(args, model.id, opts.engine)
     checked = [[p.name for p in checked_properties(m, o)] for m, o in zip(models, options, strict=True)]
@@ -621,7 +653,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                                       [(m, names or []) for m, _, names in runs])
 
     results = []
-    with _no_hypothesis_folder(any(o.engine == "hypothesis" for _, o, _ in runs)):
+    with _no_hypothesis_folder(any(o.engine == "hypothesis" for _, o, _ in runs)), \
+            budget.watching():
         for model, opts, only in runs:
             if progress is not None:
                 sys.stderr.write(f"\r\033[K  checking {model.id} ...")
@@ -642,7 +675,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         more = f" (and {len(problems) - 1} more output problems)" if len(problems) > 1 else ""
         raise BadInput(problems[0] + more)
-    return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+    return check_exit_code(results)
+
+
+def check_exit_code(results: list[Any]) -> int:
+    """0 all as expected; 3 when every other result is inconclusive because a bound cut
+    its search (CI can tell "out of budget" from "broken design"); 1 otherwise."""
+    from distcheck.contract.verdict import INCONCLUSIVE
+
+    differing = [r for r in results if not r.as_expected]
+    if not differing:
+        return EXIT_OK
+    if all(r.verdict == INCONCLUSIVE and r.extra.get("cut") for r in differing):
+        return EXIT_INCONCLUSIVE
+    return EXIT_DIFFERS
 
 
 # --------------------------------------------------------------------------- replay
@@ -685,10 +731,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
-    return _minimize(args.file, args.output, args.in_place, args.json)
+    return _minimize(args.file, args.output, args.in_place, args.json, args.max_seconds)
 
 
-def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> int:
+def _minimize(file: str, output: str | None, in_place: bool, as_json: bool,
+              max_seconds: float | None = None) -> int:
     """``distcheck minimize``: 0 written, 1 the trace is stale, BadInput (2) if unreadable."""
     import json
 
@@ -706,7 +753,7 @@ def _minimize(file: str, output: str | None, in_place: bool, as_json: bool) -> i
         raise BadInput(f"--output {target_path} is the input file; add --in-place to overwrite it")
     OutputPlan().file(target_path, option)
     trace = tracefile.load(source)
-    outcome = minimize_trace(trace)
+    outcome = minimize_trace(trace, max_seconds)
     if isinstance(outcome, str):
         if as_json:
             _emit(lambda: print(json.dumps({"file": file, "reproduced": False, "problem": outcome},

@@ -45,6 +45,9 @@ from distcheck.contract.state import ordered
 
 #: where an instance keeps its compiled view (a name no author writes)
 _CACHE = "__distcheck_compiled__"
+#: an action's argument tuples are enumerated in every state: more than this many is a
+#: parameter far too large to explore (clients=100000000), refused when the model is built
+MAX_DOMAIN = 1_000_000
 
 #: (base class, keep(model, action)) pairs: an action of a model that is an
 #: instance of the base is left out of the view unless keep says otherwise
@@ -156,7 +159,7 @@ class CompiledModel:
         try:
             produced = self.model.init()
             states = list(ordered(produced) if isinstance(produced, (set, frozenset)) else produced)
-        except BadInput:
+        except (BadInput, MemoryError):
             raise
         except Exception as exc:
             raise ModelError(f"model {self.id}: init() raised {type(exc).__name__}: {exc}") from exc
@@ -259,6 +262,15 @@ class CompiledModel:
         names = tuple(a.domains)
         resolved = [self._resolve_domain(a.name, arg, spec) for arg, spec in a.domains.items()]
         if all(not callable(r) for r in resolved):
+            size = 1
+            for r in resolved:
+                size *= len(r)
+            if size > MAX_DOMAIN:
+                raise BadInput(
+                    f"model {self.id}: action {a.name} would take {size:,} argument tuples "
+                    f"({' x '.join(str(len(r)) for r in resolved)} for "
+                    f"{', '.join(a.domains)}); at most {MAX_DOMAIN:,} are explored: "
+                    "lower the parameters its domains depend on")
             static = tuple(itertools.product(*resolved))
             return BoundAction(a.name, call, names, a.fault, static, branching=a.branching)
         dynamic = tuple(
@@ -283,6 +295,12 @@ class CompiledModel:
         if isinstance(value, bool):
             raise ModelError(f"model {self.id}: action {action_name}: domain of {arg!r} is a bool")
         if isinstance(value, int):
+            if value > MAX_DOMAIN:
+                given = f"parameter {spec}={value}" if isinstance(spec, str) else f"{value} values"
+                raise BadInput(
+                    f"model {self.id}: action {action_name}: the domain of {arg!r} ({given}) "
+                    f"is larger than the {MAX_DOMAIN:,} values an action may range over; "
+                    f"give {spec if isinstance(spec, str) else 'it'} a smaller value")
             return tuple(range(value))
         return ordered(value)
 
@@ -357,6 +375,8 @@ def successors(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ..
         return branches(model.id, a, s, args, t) if a.branching else [(a, t)]
     except ModelError:
         raise
+    except MemoryError:  # the machine's limit, not the model's fault
+        raise
     except Exception as exc:
         raise ModelError(
             f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: {exc} "
@@ -379,6 +399,8 @@ def action_arguments(model: CompiledModel, a: BoundAction, s: Any) -> list[tuple
     """``a.arguments(s)``; a domain that raises becomes one ModelError naming action and state."""
     try:
         return [tuple(args) for args in a.arguments(s)]
+    except MemoryError:  # the machine's limit, not the model's fault
+        raise
     except Exception as exc:
         raise ModelError(
             f"model {model.id}: the argument domain of action {a.name} raised "
@@ -408,6 +430,8 @@ def property_value(model: CompiledModel, name: str, check: Callable[..., Any], *
     """
     try:
         return check(*args)
+    except MemoryError:  # the machine's limit, not the model's fault
+        raise
     except Exception as exc:
         where = f" in state {args[0]!r}" if args else ""
         raise ModelError(

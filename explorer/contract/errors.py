@@ -41,3 +41,17 @@ def printable(text: object) -> str:
     printing fail.
     """
     return _UNSAFE.sub(_escape, str(text))
+
+
+class BudgetExhausted(BaseException):
+    """A bound of the whole command (``--max-seconds``) ran out while code outside the
+    engines' own checks was running (model construction, a long model call, a library).
+
+    Raised by the budget's timer (:mod:`distcheck.engines.budget`).  It derives from
+    BaseException so that no ``except Exception`` around model code turns it into the
+    model's fault: code that guards model calls must let it through.
+    """
+
+    def __init__(self, cut: str) -> None:
+        super().__init__(cut)
+        self.cut = cut

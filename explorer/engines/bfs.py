@@ -37,6 +37,7 @@ from distcheck.contract.verdict import (
     build_trace,
     violation_message,
 )
+from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
 
 ENGINE = "bfs"
 
@@ -72,6 +73,7 @@ def explore(
     progress: Progress | None = None,
     check_deadlock: bool | None = None,
     stop_when_decided: bool = True,
+    budget: Budget | None = None,
 ) -> Exploration:
     """Breadth-first search of ``model``'s reachable states.
 
@@ -81,6 +83,8 @@ def explore(
     (or witnessed); the stats then say ``complete=False``.
     ``deadlock`` is the first state found without successor, looked for when
     ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
+    The search stores at most ``bounds.max_states`` states and what the
+    command's ``budget`` has left (:mod:`distcheck.engines.budget`).
     """
     model = compile_model(model)
     bounds = bounds or Bounds()
@@ -94,6 +98,8 @@ def explore(
     stop_when_decided = stop_when_decided and undecided > 0
 
     start = time.perf_counter()
+    meter = budget.meter("bfs exploration", bounds) if budget is not None else Meter(
+        None, bounds, "bfs exploration")
     stats = Stats()
     inits = model.initial_states()
     parent: dict[Any, Any] = dict.fromkeys(inits)
@@ -118,16 +124,17 @@ def explore(
     judging = bool(invariants or wanted)
     frontier = inits
     total = stats.total_states
-    max_states = bounds.max_states
+    cap = meter.state_cap
     max_depth = bounds.max_depth
-    deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
     next_report = start + 1.0
+    next_check = total + CHECK_EVERY
     expanded = 0
     a: Any = None
     args: Any = None
     s: Any = None
+    cut = meter.over() or (meter.states_cut() if len(parent) > cap else None)
 
-    while frontier and not (stop_when_decided and undecided <= 0):
+    while frontier and not cut and not (stop_when_decided and undecided <= 0):
         # At the depth bound the last level is still expanded (its transitions
         # checked, its dead ends seen); a state beyond it only marks the cut.
         at_limit = max_depth is not None and stats.depth >= max_depth
@@ -162,6 +169,9 @@ def explore(
                     if t not in parent:
                         if at_limit:
                             beyond = True
+                        elif len(parent) >= cap:
+                            cut = meter.states_cut()
+                            break
                         else:
                             parent[t] = s
                             push(t)
@@ -184,26 +194,32 @@ def explore(
                                 violations[name] = (t, s, step)
                                 action_props = [p for p in action_props if p[0] != name]
                                 undecided -= 1
+                if cut:
+                    break
                 if total == before and deadlock_on and result.deadlock is None:
                     result.deadlock = s
                     undecided -= 1
                 expanded += 1
-                if expanded & 255 == 0:
+                # asked by work done, not by states expanded: one state may have
+                # thousands of successors
+                if expanded & 255 == 0 or total >= next_check:
+                    next_check = total + CHECK_EVERY
                     now = time.perf_counter()
                     if progress is not None and now >= next_report:
                         progress(len(parent), total, stats.depth, len(next_frontier), now - start)
                         next_report = now + 1.0
-                    if deadline is not None and now >= deadline:
-                        result.cut = f"max-seconds={bounds.max_seconds:g} reached"
-                    if max_states is not None and len(parent) > max_states:
-                        result.cut = f"max-states={max_states} reached"
-                    if result.cut:
+                    cut = meter.over()
+                    if cut:
                         break
         except ModelError:
             raise
+        except MemoryError:
+            next_frontier = []
+            cut = out_of_memory("bfs exploration")
         except Exception as exc:
             raise explain_failure(model, props, s, a, args, exc) from exc
         stats.total_states = total
+        result.cut = cut
         if at_limit and not result.cut:
             if beyond:
                 result.cut = f"max-depth={max_depth} reached"
@@ -214,11 +230,10 @@ def explore(
             stats.depth += 1  # the level a cut interrupted was reached all the same
         if result.cut:
             break
-        if max_states is not None and len(parent) > max_states:
-            result.cut = f"max-states={max_states} reached"
-            break
         frontier = next_frontier
 
+    result.cut = cut if result.cut is None else result.cut
+    meter.close(len(parent))
     stats.distinct_states = len(parent)
     stats.seconds = time.perf_counter() - start
     # not complete either when stopped early because every property was decided
@@ -296,11 +311,21 @@ def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
     return path
 
 
-def steps_along(model: AnyModel, states: list[Any]) -> list[Step]:
-    """The step taken between each pair of consecutive states (first match, deterministic)."""
+class TraceCut(Exception):
+    """Building a trace was stopped by a bound (the message says which)."""
+
+
+def steps_along(model: AnyModel, states: list[Any], meter: Meter | None = None) -> list[Step]:
+    """The step taken between each pair of consecutive states (first match, deterministic).
+
+    With a ``meter``, raises TraceCut once a bound is reached.
+    """
     model = compile_model(model)
     steps = []
     for s, t in zip(states, states[1:], strict=False):
+        cut = meter.over() if meter is not None else None
+        if cut:
+            raise TraceCut(cut)
         for a, args, u in model.transitions(s):
             if u == t:
                 steps.append(a.step(args))
@@ -320,6 +345,7 @@ def check(
     bounds: Bounds | None = None,
     progress: Progress | None = None,
     check_deadlock: bool | None = None,
+    budget: Budget | None = None,
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
@@ -334,20 +360,27 @@ def check(
         props = [p for p in props if p.kind != DEADLOCK]
         props += [model.deadlock_property()] if check_deadlock else []
     mine = [p for p in props if p.kind in SAFETY_KINDS]
-    run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine))
-    return results_of(model, run, mine)
+    run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine),
+                  budget=budget)
+    meter = budget.meter("bfs trace building", bounds) if budget is not None else None
+    return results_of(model, run, mine, meter)
 
 
-def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty]) -> list[Result]:
-    """Turn an Exploration into per-property Results with shortest traces."""
+def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty],
+               meter: Meter | None = None) -> list[Result]:
+    """Turn an Exploration into per-property Results with shortest traces.
+
+    A trace whose building a bound stops (``meter``) leaves its property ``inconclusive``.
+    """
     stats = run.stats
     out: list[Result] = []
     params = model.param_values
 
-    def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None) -> None:
+    def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None,
+               cut: bool = False) -> None:
         out.append(
             Result(model.id, params, p.name, p.kind, p.expect, verdict, reason, stats, ENGINE,
-                   trace, claims=tuple(p.claims))
+                   trace, claims=tuple(p.claims), extra={"cut": reason} if cut else {})
         )
 
     cut_reason = (
@@ -361,18 +394,23 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
             found = (run.deadlock, None, None)
         if found is not None:
             s, pre, step = found
-            if p.kind == "action":
-                states = path_to(run.parent, pre) + [s]
-                steps = steps_along(model, states[:-1]) + [step]
-            else:
-                states = path_to(run.parent, s)
-                steps = steps_along(model, states)
+            try:
+                if p.kind == "action":
+                    states = path_to(run.parent, pre) + [s]
+                    steps = steps_along(model, states[:-1], meter) + [step]
+                else:
+                    states = path_to(run.parent, s)
+                    steps = steps_along(model, states, meter)
+            except TraceCut as exc:
+                result(p, INCONCLUSIVE, f"a violation was found at depth {len(states)}, but "
+                       f"building its trace was cut: {exc}", cut=True)
+                continue
             msg = violation_message(p.kind, p.name, p.doc, step)
             result(p, VIOLATED, msg, build_trace(model, p.name, p.kind, ENGINE, msg, states, steps))
         elif p.kind == "sometimes" and p.name in run.witnesses:
             result(p, HOLDS, "reached")
         elif run.cut:
-            result(p, INCONCLUSIVE, cut_reason)
+            result(p, INCONCLUSIVE, cut_reason, cut=True)
         elif p.kind == "sometimes":
             result(p, VIOLATED, f"no reachable state satisfies {p.name}: the model may be vacuous")
         elif p.kind == DEADLOCK:

@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from distcheck.contract.compiled import AnyModel, BoundProperty, CompiledModel, compile_model
-from distcheck.contract.errors import BadInput
+from distcheck.contract.errors import BadInput, BudgetExhausted
 from distcheck.contract.model import DEADLOCK
-from distcheck.contract.verdict import Result
+from distcheck.contract.verdict import INCONCLUSIVE, Result, Stats
 from distcheck.engines.bfs import SAFETY_KINDS, Bounds, Progress
+from distcheck.engines.budget import Budget, out_of_memory
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Options:
     steps: int | None = None
     check_deadlock: bool | None = None
     progress: Progress | None = None
+    #: the command's budget, shared by every model checked with these options
+    budget: Budget | None = None
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -51,7 +54,7 @@ KIND_RUNNERS["liveness"] = "distcheck.engines.liveness:run"
 def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) -> list[Result]:
     from distcheck.engines import bfs
 
-    return bfs.check(model, props, options.bounds, options.progress)
+    return bfs.check(model, props, options.bounds, options.progress, budget=options.budget)
 
 
 def _load(path: str) -> Runner:
@@ -98,10 +101,10 @@ def check_model(model: AnyModel, options: Options, only: list[str] | None = None
         if missing:
             raise no_such_property(missing[0], model.id, names)
         props = [p for p in props if p.name in only]
+    groups: list[tuple[Runner, list[BoundProperty]]] = []
     safety = [p for p in props if p.kind in SAFETY_KINDS]
-    results: list[Result] = []
     if safety:
-        results += _load(SAFETY_ENGINES[options.engine])(model, safety, options)
+        groups.append((_load(SAFETY_ENGINES[options.engine]), safety))
     by_kind: dict[str, list[BoundProperty]] = {}
     for p in props:
         if p.kind not in SAFETY_KINDS:
@@ -109,7 +112,33 @@ def check_model(model: AnyModel, options: Options, only: list[str] | None = None
     for kind, group in by_kind.items():
         if kind not in KIND_RUNNERS:
             raise BadInput(f"model {model.id}: no engine checks properties of kind {kind!r}")
-        results += _load(KIND_RUNNERS[kind])(model, group, options)
+        groups.append((_load(KIND_RUNNERS[kind]), group))
+    budget = options.budget
+    if budget is not None:
+        budget.begin_model(model.id)
+    results: list[Result] = []
+    for runner, group in groups:
+        spent = budget.exhausted() if budget is not None else None
+        if spent is not None:
+            results += cut_results(model, group, f"not started: {spent}", options.engine)
+            continue
+        try:
+            results += runner(model, group, options)
+        except BudgetExhausted as exc:  # the budget's timer stopped a phase without checks
+            results += cut_results(model, group, f"search cut: {exc.cut}", options.engine)
+        except MemoryError:  # outside the searches' own guard (model construction, init)
+            phase = budget.phase if budget is not None else f"checking {model.id}"
+            results += cut_results(model, group, f"search cut: {out_of_memory(phase)}",
+                                   options.engine)
     order = {p.name: i for i, p in enumerate(model.properties)}
     results.sort(key=lambda r: order.get(r.property, len(order)))
     return results
+
+
+def cut_results(model: CompiledModel, props: list[BoundProperty], reason: str,
+                engine: str) -> list[Result]:
+    """``inconclusive`` for each of ``props``: a bound of the command cut their check (``reason``)."""
+    return [Result(model.id, model.param_values, p.name, p.kind, p.expect, INCONCLUSIVE, reason,
+                   Stats(), engine, claims=tuple(p.claims), extra={"cut": reason})
+            for p in props]
+

@@ -45,6 +45,7 @@ from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Stats
 from distcheck.engines.bfs import Bounds
+from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
 
 if TYPE_CHECKING:  # networkx is imported where it is used: it takes most of a second to load
     import networkx as nx
@@ -129,16 +130,19 @@ def _edge_attrs(step: Step) -> dict[str, str]:
 # --------------------------------------------------------------------------- building
 
 
-def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
+def build(model: AnyModel, bounds: Bounds | None = None, budget: Budget | None = None,
+          phase: str = "state graph building") -> StateGraph:
     """Explore ``model`` breadth-first and keep every transition.
 
-    A cut (``bounds``) stops expanding states; the graph then says so in
-    ``cut`` and ``stats.complete`` is False.
+    A cut (``bounds``, or the command's ``budget``) stops expanding states; the
+    graph then says so in ``cut`` and ``stats.complete`` is False.  At most
+    ``bounds.max_states`` states (and what the budget has left) are stored.
     """
     model = compile_model(model)
     bounds = bounds or Bounds()
     start = time.perf_counter()
-    deadline = start + bounds.max_seconds if bounds.max_seconds is not None else None
+    meter = budget.meter(phase, bounds) if budget is not None else Meter(None, bounds, phase)
+    cap = meter.state_cap
     inits = model.initial_states()
     states: list[Any] = list(inits)
     index: dict[Any, int] = {s: i for i, s in enumerate(states)}
@@ -149,23 +153,24 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
     labels: list[Step] = []
     label_ids: list[dict[Any, int]] = [{} for _ in model.actions]
     total = model.initial_generated  # repeats included, as the BFS counts them
-    cut: str | None = None
+    cut: str | None = meter.over() or (meter.states_cut() if len(states) > cap else None)
+    next_check = CHECK_EVERY
     i = 0
-    while i < len(states):
+    while i < len(states) and cut is None:
         depth = depth_of[i]
         if bounds.max_depth is not None and depth + 1 >= bounds.max_depth and _has_new(
             model, states[i], index
         ):
             cut = f"max-depth={bounds.max_depth} reached"
             break
-        if bounds.max_states is not None and len(states) > bounds.max_states:
-            cut = f"max-states={bounds.max_states} reached"
-            break
-        if deadline is not None and i & 255 == 0 and time.perf_counter() >= deadline:
-            cut = f"max-seconds={bounds.max_seconds:g} reached"
-            break
+        if i & 255 == 0 or len(targets) >= next_check:
+            next_check = len(targets) + CHECK_EVERY
+            cut = meter.over()
+            if cut:
+                break
         s = states[i]
         a = args = None
+        edges_before = len(targets)
         try:
             for a_index, a in enumerate(model.actions):
                 call = a.call
@@ -185,6 +190,8 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
                             labels.append(view.step(args))
                         j = index.get(u)
                         if j is None:
+                            if len(states) >= cap:
+                                raise _Full
                             j = index[u] = len(states)
                             states.append(u)
                             depth_of.append(depth + 1)
@@ -192,6 +199,15 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
                             parent_label.append(label)
                         targets.append(j)
                         edge_labels.append(label)
+        except _Full:
+            # the state stays unexpanded: its edges so far are dropped, so none is half-known
+            del targets[edges_before:], edge_labels[edges_before:]
+            cut = meter.states_cut()
+            break
+        except MemoryError:
+            del targets[edges_before:], edge_labels[edges_before:]
+            cut = out_of_memory(phase)
+            break
         except ModelError:
             raise
         except Exception as exc:  # which domain, call or state broke is found again there
@@ -199,6 +215,7 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
         total += len(targets) - offsets[-1]
         offsets.append(len(targets))
         i += 1
+    meter.close(len(states))
     graph = StateGraph(model, states, index, list(range(len(inits))), labels, offsets, targets,
                        edge_labels, i, depth_of, parent, parent_label, cut=cut)
     graph.stats = Stats(
@@ -209,6 +226,10 @@ def build(model: AnyModel, bounds: Bounds | None = None) -> StateGraph:
         complete=cut is None,
     )
     return graph
+
+
+class _Full(Exception):
+    """The graph holds as many states as it may."""
 
 
 def _has_new(model: CompiledModel, s: Any, index: dict[Any, int]) -> bool:

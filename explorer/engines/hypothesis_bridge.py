@@ -73,6 +73,7 @@ from distcheck.contract.compiled import (
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import Result, Stats
+from distcheck.engines.budget import Meter
 from distcheck.engines.sampling import sampled_results
 
 ENGINE = "hypothesis"
@@ -197,6 +198,8 @@ def machine_for(
         @rule(data=st.data())
         def step(self, data: Any) -> None:
             """Take an enabled step; where none is, begin a new behaviour from an initial state."""
+            if deadline is not None and time.perf_counter() >= deadline:
+                reject()  # before computing the moves: one state's may take long
             moves = self.enabled_moves() if self.state is not None else {}
             if not moves:
                 # restarting (rather than stuttering) spends the remaining steps usefully;
@@ -531,9 +534,11 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
     model = compile_model(model)
     examples = options.runs if options.runs is not None else DEFAULT_EXAMPLES
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
-    max_seconds = options.bounds.max_seconds
     started = time.perf_counter()
-    deadline = started + max_seconds if max_seconds is not None else None
+    budget = options.budget
+    meter = (budget.meter("hypothesis search", options.bounds) if budget is not None
+             else Meter(None, options.bounds, "hypothesis search"))
+    deadline = _deadline(meter)
     recorder = Recorder()
     wanted = [p for p in props if p.kind == "sometimes"]
     targets = [p for p in props if p.kind in CHECKED_KINDS]
@@ -541,7 +546,7 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
     for index, target in enumerate(targets):
         shrink_seconds = SHRINK_SECONDS
         if deadline is not None:
-            shrink_seconds = max(0.5, min(shrink_seconds, deadline - time.perf_counter()))
+            shrink_seconds = max(0.0, min(shrink_seconds, deadline - time.perf_counter()))
         found = search(model, target, wanted, recorder, seed_value=_search_seed(options.seed, index),
                        max_examples=examples, steps=steps, deadline=deadline,
                        shrink_seconds=shrink_seconds)
@@ -554,19 +559,34 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
         search(model, None, unwitnessed, recorder,
                seed_value=_search_seed(options.seed, len(targets)),
                max_examples=examples, steps=steps, deadline=deadline, until_witnessed=True)
-    timed_out = deadline is not None and time.perf_counter() >= deadline
+    cut = meter.over()
+    meter.close(len(recorder.seen))
     stats = Stats(distinct_states=len(recorder.seen), total_states=recorder.total_states,
                   depth=recorder.max_depth, seconds=time.perf_counter() - started, complete=False)
-    budget = (f"{max(1, examples)} examples x up to {max(1, steps)} steps per search "
+    spent = (f"{max(1, examples)} examples x up to {max(1, steps)} steps per search "
               f"({stats.distinct_states} distinct states, seed {options.seed})")
-    if timed_out:
-        budget += f"; cut: max-seconds={max_seconds:g} reached"
-    extra = {"examples": max(1, examples), "steps_per_example": max(1, steps),
-             "seed": options.seed}
+    extra: dict[str, Any] = {"examples": max(1, examples), "steps_per_example": max(1, steps),
+                             "seed": options.seed}
 
     def found_by(path: list[Step]) -> tuple[str, dict[str, Any]]:
         return f"shrunk by Hypothesis to {len(path)} steps", {"shrunk_steps": len(path)}
 
+    if cut:
+        spent += f"; cut: {cut}"
+        extra["cut"] = cut
     return sampled_results(model, props, ENGINE, stats, violations=failures,
-                           witnesses=recorder.witnesses, budget=budget, extra=extra,
-                           seed=options.seed, found_by=found_by)
+                           witnesses=recorder.witnesses, budget=spent, extra=extra,
+                           seed=options.seed, found_by=found_by, meter=_minimiser_meter(options))
+
+
+def _deadline(meter: Meter) -> float | None:
+    """The meter's earliest deadline on ``time.perf_counter()``, which the machines read."""
+    left = [meter.own_deadline - meter.clock()] if meter.own_deadline is not None else []
+    if meter.budget is not None and meter.budget.max_seconds is not None:
+        left.append(meter.budget.seconds_left() or 0.0)
+    return time.perf_counter() + min(left) if left else None
+
+
+def _minimiser_meter(options: Any) -> Meter | None:
+    budget = options.budget
+    return budget.meter("minimisation", options.bounds) if budget is not None else None

@@ -135,10 +135,16 @@ from distcheck.contract.declarations import (
 from distcheck.contract.errors import ModelError
 from distcheck.contract.model import Step
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Trace, build_trace
+from distcheck.engines.budget import CHECK_EVERY, Meter
 from distcheck.engines.graph import StateGraph, build
 
 ENGINE = "bfs-scc"
 KIND = LIVENESS
+#: under a sampling engine (simulate, hypothesis) liveness is still checked on the
+#: exhaustive graph -- a sample has no cycles to judge -- with at most this many states
+#: unless --max-states says otherwise: the user chose sampling for a space too large
+SAMPLED_MAX_STATES = 200_000
+SAMPLING_ENGINES = ("simulate", "hypothesis")
 
 
 def _bind(model: CompiledModel, pred: Predicate, prop: str) -> Callable[[Any], bool]:
@@ -643,11 +649,20 @@ def find_lasso(graph: StateGraph, spec: LivenessSpec, p_holds: list[bool] | None
 # --------------------------------------------------------------------------- runner
 
 
-def _evaluate(model: CompiledModel, graph: StateGraph, prop: BoundProperty, pred: Predicate
-              ) -> list[bool]:
+class _Cut(Exception):
+    """Judging a property was stopped by a bound (the message says which)."""
+
+
+def _evaluate(model: CompiledModel, graph: StateGraph, prop: BoundProperty, pred: Predicate,
+              meter: Meter | None = None) -> list[bool]:
     fn = _bind(model, pred, prop.name)
     states = graph.states
-    return [fn(states[i]) for i in range(graph.expanded)]
+    out = []
+    for i in range(graph.expanded):
+        if meter is not None and i % CHECK_EVERY == 0 and (cut := meter.over()):
+            raise _Cut(cut)
+        out.append(fn(states[i]))
+    return out
 
 
 def describe_lasso(spec: LivenessSpec, lasso: Lasso) -> str:
@@ -676,15 +691,21 @@ class Judgement:
     trace: Trace | None = None
     #: holds only because its premise P is true in no reachable state
     vacuous: bool = False
+    #: inconclusive because a bound cut the graph or the judging
+    cut: bool = False
 
 
 def check_property(model: AnyModel, graph: StateGraph, prop: BoundProperty, fair: FairLabels,
-                   enabled: Enabled | None = None) -> Judgement:
-    """Judge one liveness property on ``graph``."""
+                   enabled: Enabled | None = None, meter: Meter | None = None) -> Judgement:
+    """Judge one liveness property on ``graph`` (stopped by ``meter``'s bounds, if given)."""
     model = compile_model(model)
     spec = _spec_of(model, prop)
-    q_holds = _evaluate(model, graph, prop, spec.q)
-    p_holds = _evaluate(model, graph, prop, spec.p) if spec.p is not None else None
+    try:
+        q_holds = _evaluate(model, graph, prop, spec.q, meter)
+        p_holds = _evaluate(model, graph, prop, spec.p, meter) if spec.p is not None else None
+    except _Cut as exc:
+        return Judgement(INCONCLUSIVE, f"search cut: {exc} after {len(graph):,} distinct states",
+                         cut=True)
     lasso = find_lasso(graph, spec, p_holds, q_holds, fair, enabled)
     if lasso is not None:
         message = f"{prop.name}: {describe_lasso(spec, lasso)}"
@@ -695,7 +716,7 @@ def check_property(model: AnyModel, graph: StateGraph, prop: BoundProperty, fair
         return Judgement(VIOLATED, message, trace)
     if graph.cut is not None:
         return Judgement(INCONCLUSIVE, f"search cut: {graph.cut} after {len(graph):,} distinct "
-                         "states; no violation among the expanded states")
+                         "states; no violation among the expanded states", cut=True)
     if p_holds is not None and not any(p_holds):
         # the sanity check of DESIGN.md: a property about a state that never occurs says nothing
         return Judgement(HOLDS, f"holds vacuously: {predicate_name(spec.p, 'P')} is true in none "
@@ -716,13 +737,26 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
     """KIND_RUNNERS entry: check every liveness property of ``model`` on one graph."""
     model = compile_model(model)
     fairness = fairness_of(model)
-    graph = build(model, options.bounds)
+    budget = getattr(options, "budget", None)
+    bounds = options.bounds
+    note = ""
+    if options.engine in SAMPLING_ENGINES:
+        # say so: the user asked for sampling and gets an exhaustive search, bounded
+        limit = bounds.max_states if bounds.max_states is not None else SAMPLED_MAX_STATES
+        if budget is not None and budget.max_states is not None:
+            limit = min(limit, budget.max_states)
+        bounds = replace(bounds, max_states=limit)
+        note = (f" (checked on the exhaustive state graph, bounded to {limit:,} states: "
+                f"--engine {options.engine} samples safety properties only)")
+    graph = build(model, bounds, budget, phase="liveness graph")
     fair = label_fairness(graph, fairness)
     enabled = enabled_fair(graph, fair)
     out = []
     for prop in props:
         started = time.perf_counter()
-        judged = check_property(model, graph, prop, fair, enabled)
+        meter = (budget.meter(f"liveness check of {prop.name}", options.bounds)
+                 if budget is not None else None)
+        judged = check_property(model, graph, prop, fair, enabled, meter)
         trace = judged.trace
         stats = replace(graph.stats, seconds=graph.stats.seconds + time.perf_counter() - started)
         shape = {}
@@ -730,8 +764,10 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
             shape = {"lasso": "deadlock" if trace.loop_start == len(trace.steps) else "livelock"}
         if judged.vacuous:
             shape = {"vacuous": True}
+        if judged.cut:
+            shape = {"cut": judged.reason}
         out.append(Result(model.id, model.param_values, prop.name, KIND, prop.expect,
-                          judged.verdict, judged.reason, stats, ENGINE, trace, claims=prop.claims,
+                          judged.verdict, judged.reason + note, stats, ENGINE, trace, claims=prop.claims,
                           extra=shape))
     return out
 

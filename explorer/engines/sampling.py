@@ -16,6 +16,7 @@ from typing import Any
 from distcheck.contract.compiled import AnyModel, BoundProperty, compile_model
 from distcheck.contract.model import Step
 from distcheck.contract.verdict import HOLDS, INCONCLUSIVE, VIOLATED, Result, Stats
+from distcheck.engines.budget import Meter
 from distcheck.engines.shrink import Target, minimize_run
 
 #: how a violating run was found, from its steps: a phrase for the reason and
@@ -35,13 +36,14 @@ def sampled_results(
     extra: dict[str, Any],
     seed: int,
     found_by: FoundBy,
+    meter: Meter | None = None,
 ) -> list[Result]:
     """One Result per property of ``props``, in order, marked ``sampled``.
 
     ``violations`` maps a property name to the (initial state, steps) of the
     run that violated it, ``witnesses`` names the ``sometimes`` properties
     reached, ``budget`` says what was spent (for the reasons) and ``extra``
-    goes into every result's JSON.
+    goes into every result's JSON.  ``meter`` bounds the minimisations.
     """
     model = compile_model(model)
     results = []
@@ -50,13 +52,15 @@ def sampled_results(
         more = dict(extra)
         if p.name in violations:
             start, path = violations[p.name]
-            minimized = minimize_run(model, Target.for_property(p), start, path, engine, seed=seed)
+            minimized = minimize_run(model, Target.for_property(p), start, path, engine, seed=seed,
+                                     meter=meter)
             trace = minimized.trace
             how, figures = found_by(path)
             verdict = VIOLATED
             reason = f"{trace.message} ({how}; minimised {minimized.summary()})"
             more.update(figures)
             more["minimized"] = minimized.to_json()
+            more.pop("cut", None)  # the search's cut did not keep this one from a verdict
         elif p.kind == "sometimes" and p.name in witnesses:
             verdict, reason = HOLDS, f"reached within {budget}"
         elif p.kind == "sometimes":

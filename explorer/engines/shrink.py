@@ -26,6 +26,7 @@ deadlock) are minimised: dropping steps from a liveness lasso breaks its loop.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,11 +45,16 @@ from distcheck.contract.errors import BadInput
 from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace, build_trace, violation_message
+from distcheck.engines.budget import CHECK_EVERY, Meter
 
 MINIMISABLE_KINDS = ("invariant", "action", "deadlock")
 
 #: stop trying candidates after this many re-executions (a safety net for huge traces)
 MAX_CANDIDATES = 20_000
+
+
+class _Cut(Exception):
+    """A bound of the command stopped the minimisation (the message says which)."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,13 @@ class Execution:
     steps: list[Step]
 
 
-def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]) -> Execution | None:
+def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step],
+            meter: Meter | None = None) -> Execution | None:
     """Re-execute ``steps`` from ``initial``; the prefix up to the first violation, or None.
 
     None when a step does not apply (unknown action, argument out of its
-    domain, not enabled) or when no violation of ``target`` is reached.
+    domain, not enabled) or when no violation of ``target`` is reached.  A
+    ``meter`` is asked every few thousand steps (one candidate may be long).
     """
     model = compile_model(model)
     states = [initial]
@@ -103,7 +111,9 @@ def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
     if _violated_in(model, target, initial, None, None):
         return Execution(states, taken)
     s = initial
-    for st in steps:
+    for i, st in enumerate(steps):
+        if meter is not None and i % CHECK_EVERY == CHECK_EVERY - 1 and (cut := meter.over()):
+            raise _Cut(cut)
         a = model.action_for(st)
         if a is None or not _in_domain(a, s, st.args):
             return None
@@ -149,13 +159,16 @@ class Minimized:
     after_values: int
     candidates: int
     seconds: float
+    #: the bound that stopped the minimisation early: the trace is shorter, maybe not minimal
+    cut: str | None = None
 
     def summary(self) -> str:
         return (
             f"{self.before_steps} -> {self.after_steps} steps, "
             f"faults {self.before_faults} -> {self.after_faults}, "
             f"argument values {self.before_values} -> {self.after_values} "
-            f"({self.candidates} candidates replayed)"
+            f"({self.candidates} candidates replayed"
+            + (f"; stopped early: {self.cut}" if self.cut else "") + ")"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -168,23 +181,57 @@ class Minimized:
             "after_values": self.after_values,
             "candidates": self.candidates,
             "seconds": round(self.seconds, 4),
+            **({"cut": self.cut} if self.cut else {}),
         }
 
 
 class _Search:
-    """Remembers every candidate tried, so no sequence is re-executed twice."""
+    """Remembers every candidate tried, so no sequence is re-executed twice.
 
-    def __init__(self, model: CompiledModel, target: Target, initial: Any) -> None:
+    A candidate is remembered by a digest of its steps, with the length of its
+    reproducing prefix (-1: it does not reproduce): keeping the candidates
+    themselves, or their states, costs gigabytes on a long trace.  Once a bound
+    of the ``meter`` is reached (``cut``) no further candidate is tried.
+    """
+
+    def __init__(self, model: CompiledModel, target: Target, initial: Any,
+                 meter: Meter | None = None) -> None:
         self.model, self.target, self.initial = model, target, initial
-        self.tried: dict[tuple, Execution | None] = {}
+        self.meter = meter
+        self.tried: dict[bytes, int] = {}
+        self.cut: str | None = None
+        #: id(step) -> (step, its text in keys): rendering a step costs more than running it
+        self._texts: dict[int, tuple[Step, bytes]] = {}
+
+    def _text(self, st: Step) -> bytes:
+        known = self._texts.get(id(st))
+        if known is None:
+            text = f"{st.action}\0{canonical_text(to_json(st.args))}\0{st.branch}\1"
+            known = self._texts[id(st)] = (st, text.encode("utf-8", "surrogatepass"))
+        return known[1]
 
     def test(self, steps: Sequence[Step]) -> Execution | None:
-        key = tuple((st.action, canonical_text(to_json(st.args)), st.branch) for st in steps)
+        """The reproducing prefix of ``steps`` (its ``states`` left empty), or None."""
+        if self.cut is not None:
+            return None
+        digest = hashlib.blake2b(digest_size=16)
+        for st in steps:
+            digest.update(self._text(st))
+        key = digest.digest()
         if key not in self.tried:
             if len(self.tried) >= MAX_CANDIDATES:
                 return None
-            self.tried[key] = execute(self.model, self.target, self.initial, steps)
-        return self.tried[key]
+            self.cut = self.meter.over() if self.meter is not None else None
+            if self.cut is not None:
+                return None
+            try:
+                found = execute(self.model, self.target, self.initial, steps, self.meter)
+            except _Cut as exc:
+                self.cut = str(exc)
+                return None
+            self.tried[key] = -1 if found is None else len(found.steps)
+        kept = self.tried[key]
+        return None if kept < 0 else Execution([], list(steps[:kept]))
 
     def drop_faults(self, steps: list[Step]) -> list[Step]:
         i = len(steps) - 1
@@ -198,7 +245,7 @@ class _Search:
 
     def ddmin(self, steps: list[Step]) -> list[Step]:
         chunks = 2
-        while steps:
+        while steps and self.cut is None:
             size = -(-len(steps) // chunks)
             for start in range(0, len(steps), size):
                 found = self.test(steps[:start] + steps[start + size:])
@@ -215,7 +262,7 @@ class _Search:
     def merge_values(self, steps: list[Step]) -> list[Step]:
         """Replace one argument value by another already used, for fewer involved nodes."""
         changed = True
-        while changed:
+        while changed and self.cut is None:
             changed = False
             for name, values in _values_by_argument(steps).items():
                 for later in reversed(values[1:]):
@@ -261,27 +308,31 @@ def _with_argument(model: CompiledModel, st: Step, name: str, old: Any, new: Any
 
 
 def minimize_steps(
-    model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
-) -> tuple[Execution, int]:
-    """The smallest reproducing execution found, and how many candidates were replayed.
+    model: AnyModel, target: Target, initial: Any, steps: Sequence[Step],
+    meter: Meter | None = None,
+) -> tuple[Execution, int, str | None]:
+    """The smallest reproducing execution found, how many candidates were replayed, and the
+    bound that stopped the search early (None: it ran to the end).
 
-    Raises BadInput when ``steps`` itself does not reproduce the violation.
+    Raises BadInput when ``steps`` itself does not reproduce the violation.  A
+    bound reached (``meter``) keeps the shortest candidate found so far.
     """
-    search = _Search(compile_model(model), target, initial)
-    found = search.test(list(steps))
-    if found is None:
+    model = compile_model(model)
+    whole = execute(model, target, initial, list(steps))  # the original always reproduces in full
+    if whole is None:
         raise BadInput(
             f"the trace does not reproduce a violation of {target.name} on model {model.id}; "
             "nothing to minimise"
         )
-    current = search.drop_faults(found.steps)
+    search = _Search(model, target, initial, meter)
+    current = search.drop_faults(whole.steps)
     current = search.ddmin(current)
     merged = search.merge_values(current)
     if merged != current:
         current = search.ddmin(merged)
-    result = search.test(current)
+    result = execute(model, target, initial, current)
     assert result is not None
-    return result, len(search.tried)
+    return result, len(search.tried) + 1, search.cut
 
 
 def minimize_run(
@@ -292,11 +343,15 @@ def minimize_run(
     engine: str,
     seed: int | None = None,
     loop_start: int | None = None,
+    meter: Meter | None = None,
 ) -> Minimized:
-    """Minimise a violating run an engine found and build the trace it reports."""
+    """Minimise a violating run an engine found and build the trace it reports.
+
+    A bound reached (``meter``) ends the minimisation with the shortest trace so far.
+    """
     model = compile_model(model)
     started = time.perf_counter()
-    best, candidates = minimize_steps(model, target, initial, steps)
+    best, candidates, cut = minimize_steps(model, target, initial, steps, meter)
     last = best.steps[-1] if best.steps else None
     trace = build_trace(model, target.name, target.kind, engine, target.message(last),
                         best.states, best.steps, seed=seed, loop_start=loop_start)
@@ -310,4 +365,5 @@ def minimize_run(
         after_values=distinct_values(best.steps),
         candidates=candidates,
         seconds=time.perf_counter() - started,
+        cut=cut,
     )

@@ -42,6 +42,8 @@ from distcheck.contract.compiled import (
 )
 from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.verdict import Result, Stats
+from distcheck.engines.bfs import Bounds
+from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
 from distcheck.engines.sampling import sampled_results
 
 ENGINE = "simulate"
@@ -70,15 +72,21 @@ def walk(
     steps: int,
     max_seconds: float | None = None,
     max_states: int | None = None,
+    budget: Budget | None = None,
 ) -> Walks:
     """Take ``runs`` random walks of at most ``steps`` steps each; stop once all is decided.
 
     A property of kind ``deadlock`` among ``props`` makes a walk's dead end a violation.
+    The walks visit at most ``max_states`` distinct states (and what the command's
+    ``budget`` has left); time and memory are asked every few thousand steps.
     """
     model = compile_model(model)
     rng = random.Random(seed)
     started = time.perf_counter()
-    deadline = started + max_seconds if max_seconds is not None else None
+    bounds = Bounds(max_states=max_states, max_seconds=max_seconds)
+    meter = (budget.meter("simulation", bounds) if budget is not None
+             else Meter(None, bounds, "simulation"))
+    cap = meter.state_cap
     invariants = [p for p in props if p.kind == "invariant"]
     action_props = [p for p in props if p.kind == "action"]
     wanted = [p for p in props if p.kind == "sometimes"]
@@ -106,16 +114,35 @@ def walk(
             if p.name not in out.witnesses and _holds(model, p, s):
                 out.witnesses.add(p.name)
 
+    try:
+        _walk_runs(model, out, seen, inits, runs, steps, rng, meter, cap, skip_stutters,
+                   undecided, judge_state, action_props, deadlock)
+    except MemoryError:
+        seen.clear()
+        out.cut = out_of_memory("simulation")
+    meter.close(len(seen))
+    stats.distinct_states = len(seen)
+    stats.seconds = time.perf_counter() - started
+    stats.complete = False  # a sample, never the whole space
+    return out
+
+
+def _walk_runs(model: CompiledModel, out: Walks, seen: set[Any], inits: list[Any], runs: int,
+               steps: int, rng: random.Random, meter: Meter, cap: int, skip_stutters: bool,
+               undecided: Any, judge_state: Any, action_props: list[BoundProperty],
+               deadlock: BoundProperty | None) -> None:
+    stats = out.stats
+    next_check = 0
     for run in range(runs):
         if not undecided():
             break
-        if deadline is not None and time.perf_counter() >= deadline:
-            out.cut = f"max-seconds={max_seconds:g} reached"
-            break
-        if max_states is not None and len(seen) >= max_states:
-            out.cut = f"max-states={max_states} reached"
+        out.cut = meter.over()
+        if out.cut:
             break
         start = rng.choice(inits)
+        if start not in seen and len(seen) >= cap:
+            out.cut = meter.states_cut()
+            break
         if run == 0:
             favoured, others = list(model.actions), []
         else:
@@ -135,6 +162,14 @@ def walk(
                     out.violations[deadlock.name] = (start, list(path))
                 break
             a, args, t = chosen
+            if t not in seen and len(seen) >= cap:
+                out.cut = meter.states_cut()
+                break
+            if out.steps_taken >= next_check:
+                next_check = out.steps_taken + CHECK_EVERY
+                out.cut = meter.over()
+                if out.cut:
+                    break
             step = a.step(args)
             path.append(step)
             for p in action_props:
@@ -147,10 +182,8 @@ def walk(
             s = t
         stats.depth = max(stats.depth, len(path) + 1)
         out.runs_done = run + 1
-    stats.distinct_states = len(seen)
-    stats.seconds = time.perf_counter() - started
-    stats.complete = False  # a sample, never the whole space
-    return out
+        if out.cut:
+            break
 
 
 def _pick(
@@ -193,14 +226,18 @@ def run(model: AnyModel, props: list[BoundProperty], options: Any) -> list[Resul
     runs = options.runs if options.runs is not None else DEFAULT_RUNS
     steps = options.steps if options.steps is not None else DEFAULT_STEPS
     bounds = options.bounds
-    walks = walk(model, props, options.seed, runs, steps, bounds.max_seconds, bounds.max_states)
+    walks = walk(model, props, options.seed, runs, steps, bounds.max_seconds, bounds.max_states,
+                 budget=options.budget)
     budget = (f"{walks.runs_done} runs x up to {steps} steps "
               f"({walks.steps_taken} steps, {walks.stats.distinct_states} distinct states, "
               f"seed {options.seed})")
+    extra: dict[str, Any] = {"runs": walks.runs_done, "steps_per_run": steps,
+                             "steps_taken": walks.steps_taken, "seed": options.seed}
     if walks.cut:
         budget += f"; cut: {walks.cut}"
-    extra = {"runs": walks.runs_done, "steps_per_run": steps, "steps_taken": walks.steps_taken,
-             "seed": options.seed}
+        extra["cut"] = walks.cut
     return sampled_results(model, props, ENGINE, walks.stats, violations=walks.violations,
                            witnesses=walks.witnesses, budget=budget, extra=extra,
-                           seed=options.seed, found_by=lambda path: ("found by random walk", {}))
+                           seed=options.seed, found_by=lambda path: ("found by random walk", {}),
+                           meter=(options.budget.meter("minimisation", bounds)
+                                  if options.budget is not None else None))

@@ -176,9 +176,32 @@ def solver_timeout(options: Any) -> float:
 
 
 def run(model: CompiledModel, props: list[BoundProperty], options: Any) -> list[Result]:
-    """The ``KIND_RUNNERS["proof"]`` entry: prove each property in turn."""
-    timeout = solver_timeout(options)
-    return [prove(model, p, timeout) for p in props]
+    """The ``KIND_RUNNERS["proof"]`` entry: prove each property in turn.
+
+    The solver gets no more time than the command's budget has left; an
+    ``unknown`` it then answers is a cut, like a search stopped by a bound.
+    """
+    from distcheck.engines.checker import cut_results
+
+    budget = getattr(options, "budget", None)
+    out = []
+    for p in props:
+        timeout = solver_timeout(options)
+        left = budget.seconds_left() if budget is not None else None
+        limited = left is not None and left < timeout
+        if limited:
+            budget.phase = f"proof of {p.name}"
+            spent = budget.exhausted()
+            if spent is not None or left <= 0:  # type: ignore[operator]
+                out += cut_results(model, [p], f"not started: {spent}", ENGINE)
+                continue
+            timeout = left  # type: ignore[assignment]
+        r = prove(model, p, timeout)
+        if limited and r.verdict == INCONCLUSIVE:
+            r.extra["cut"] = (f"max-seconds={budget.max_seconds:g} reached during proof of "
+                              f"{p.name}")
+        out.append(r)
+    return out
 
 
 def recheck(model: CompiledModel, prop: BoundProperty, trace: Trace) -> str | None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from distcheck.contract.verdict import Trace
+from distcheck.engines.budget import Budget
 from distcheck.engines.shrink import Minimized, Target, minimize_run
 
 
-def minimize_trace(trace: Trace) -> Minimized | str:
+def minimize_trace(trace: Trace, max_seconds: float | None = None) -> Minimized | str:
     """Minimise a saved trace: the result, or one line saying why the trace is stale.
 
     The trace is replayed first; a trace that no longer reproduces is not
-    minimised (the caller exits 1, as ``replay`` does).
+    minimised (the caller exits 1, as ``replay`` does).  After ``max_seconds``
+    the shortest trace found so far is the result (``Minimized.cut`` says so).
     """
     from distcheck.traces.replay import replay
 
@@ -26,7 +28,9 @@ def minimize_trace(trace: Trace) -> Minimized | str:
     assert rep.model is not None
     model = rep.model
     target = Target.of(model, trace.property)
-    return minimize_run(model, target, rep.states[0], rep.steps, trace.engine, trace.seed)
+    meter = Budget(max_seconds).meter("minimisation") if max_seconds is not None else None
+    return minimize_run(model, target, rep.states[0], rep.steps, trace.engine, trace.seed,
+                        meter=meter)
 
 
 def default_output(path: Path) -> Path:

@@ -21,13 +21,13 @@ from distcheck.contract.compiled import (
     CompiledModel,
     action_arguments,
     call_action,
-    compile_model,
     property_holds,
 )
 from distcheck.contract.errors import BadInput
 from distcheck.contract.model import DEADLOCK, Step, declared_params
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace
+from distcheck.engines.budget import construct
 
 #: kind -> check(model, prop, trace, states, steps) returning None when the
 #: trace still shows the violation, else one line saying why it does not.
@@ -94,7 +94,7 @@ def instantiate(trace: Trace) -> CompiledModel:
         )
     try:
         # Param.validate accepts JSON's int for a float parameter
-        return compile_model(cls(**trace.params))
+        return construct(cls, trace.params, " (the trace's parameters)")
     except BadInput as exc:
         raise BadInput(f"trace parameters do not fit model {trace.model}: {exc}") from None
 
