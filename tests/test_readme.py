@@ -42,3 +42,20 @@ def test_readme_example_checks_from_a_users_folder(tmp_path: Path, capsys,
     verdicts = {(r["model"], r["property"]): r["verdict"] for r in json.loads(out)["results"]}
     assert verdicts == {("shop.row_lock", "mutual_exclusion"): "holds",
                         ("shop.row_lock", "someone_enters"): "holds"}
+
+
+def test_readme_adapter_finds_no_divergence_on_sqlite(tmp_path: Path, capsys,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's conformance example: its SQLite adapter agrees with its row lock."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    adapter = next(b for b in blocks if "class SqliteRowLock(Adapter)" in b)
+    (tmp_path / "protocols").mkdir()
+    (tmp_path / "protocols" / "row_lock.py").write_text(_first_example())
+    (tmp_path / "protocols" / "real.py").write_text(adapter)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    code, out, err = run(capsys, "conform", "protocols/row_lock.py", "--adapter",
+                         "protocols.real:SqliteRowLock", "--runs", "10", "--steps", "8", "--json")
+    assert code == 0, out + err
+    assert "no divergence" in out.replace("_", " ")

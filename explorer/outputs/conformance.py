@@ -122,7 +122,8 @@ def _command(args: argparse.Namespace, trace: bool) -> list[str]:
 
 
 def _is_trace(target: str) -> bool:
-    return target.endswith(".json") or Path(target).is_file()
+    """A saved trace is a JSON file; a Python file (or anything else) names a model."""
+    return target.endswith(".json") or (Path(target).is_file() and not target.endswith(".py"))
 
 
 def _one_model(spec: str, params: list[tuple[str, str]], instantiate: Instantiate) -> Any:
