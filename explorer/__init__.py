@@ -53,6 +53,7 @@ from distcheck.contract.network import (
     send,
 )
 from distcheck.contract.state import put
+from distcheck.contract.statecheck import register_value_type
 
 if TYPE_CHECKING:
     from distcheck.engines.hypothesis_bridge import as_testcase
@@ -92,6 +93,7 @@ __all__ = [
     "node_action",
     "proof",
     "put",
+    "register_value_type",
     "send",
     "sometimes",
 ]
