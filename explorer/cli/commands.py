@@ -226,9 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         "report": cmd_report,
         "graph": cmd_graph,
     }
+    from distcheck.contract.catalog import take_broken
+
+    take_broken()  # notes of an earlier in-process run are not this one's
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
     except BadInput as exc:
+        _report_broken(take_broken())
         print(f"distcheck: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # a file the commands did not check beforehand (they check most)
@@ -238,6 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("distcheck: interrupted", file=sys.stderr)
         return 130
+    broken = take_broken()
+    _report_broken(broken)
+    return EXIT_BAD_INPUT if broken else code
+
+
+def _report_broken(lines: list[str]) -> None:
+    """One line per model file or model the command left out (the rest ran): exit 2."""
+    for line in lines:
+        print(f"distcheck: {line}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- list
@@ -259,13 +272,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     yours = [c for c in classes if not catalog.is_bundled(c)]
     bundled = [c for c in classes if catalog.is_bundled(c)]
     blocks: list[str] = []
-    if yours:
+    # a model whose own code fails gives no block (it is reported at the end)
+    mine = [b for b in (_model_block(c, width, catalog) for c in yours) if b]
+    theirs = [b for b in (_model_block(c, width, catalog) for c in bundled) if b]
+    if mine:
         where = f" ({catalog.show(config.pyproject)})" if config is not None else ""
-        blocks.append(f"your models{where}: {len(yours)}\n")
-        blocks += [_model_block(c, width, catalog) for c in yours]
-    if bundled:
-        blocks.append(f"bundled models: {len(bundled)}\n")
-        blocks += [_model_block(c, width, catalog) for c in bundled]
+        blocks.append(f"your models{where}: {len(mine)}\n")
+        blocks += mine
+    if theirs:
+        blocks.append(f"bundled models: {len(theirs)}\n")
+        blocks += theirs
     print("\n".join(blocks), end="")
     return EXIT_OK
 
@@ -274,10 +290,15 @@ def _model_block(cls: type[Model], width: int, catalog: Any) -> str:
     """One model as a few lines that fit ``width`` columns (a table of 8 columns does not)."""
     import textwrap
 
-    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.compiled import build_model
+    from distcheck.contract.errors import ModelError
     from distcheck.contract.model import declared_params
 
-    model = compile_model(cls())
+    try:
+        model = build_model(cls)
+    except ModelError as exc:  # a model whose own code fails: the others are still listed
+        catalog.note_broken(f"{exc}; it was left out")
+        return ""
     head = cls.id + ("  (bundled)" if catalog.is_bundled(cls) else f"  {catalog.location(cls)}")
     if cls.claims:
         head += f"  claims {', '.join(cls.claims)}"
@@ -302,7 +323,8 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
     model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import catalog
-    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.compiled import build_model
+    from distcheck.contract.errors import ModelError
     from distcheck.contract.model import declared_params, unknown_parameter
 
     classes = catalog.select(names, bundled=bundled, config=config)
@@ -316,7 +338,14 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
         declared = declared_params(cls)
         values = _pinned_params(cls, config, {n for n, _ in raw_params})
         values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
-        models.append(compile_model(cls(**values)))
+        try:
+            models.append(build_model(cls, values))
+        except ModelError as exc:  # its own code fails: the other models still run
+            if len(classes) == 1:
+                raise
+            catalog.note_broken(f"{exc}; it was left out")
+    if not models:
+        raise BadInput(catalog.take_broken()[0].removesuffix("; it was left out"))
     return models
 
 
@@ -396,6 +425,7 @@ def _progress_printer() -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
+    from distcheck.contract.errors import ModelError
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
     from distcheck.traces import tracefile
@@ -427,7 +457,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
         if progress is not None:
             sys.stderr.write(f"\r\033[K  checking {model.id} ...")
-        results += check_model(model, opts, only)
+        try:
+            results += check_model(model, opts, only)
+        except ModelError as exc:  # its own code fails: the other models' verdicts still count
+            if len(models) == 1:
+                raise
+            catalog.note_broken(f"{exc}; its verdicts are missing")
         if progress is not None:
             sys.stderr.write("\r\033[K")
     for r in results:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from distcheck.contract import catalog
-from distcheck.contract.compiled import compile_model
+from distcheck.contract.compiled import build_model, compile_model
 from distcheck.contract.errors import cannot
 from distcheck.contract.model import Model
 from distcheck.contract.verdict import Result
@@ -45,7 +45,7 @@ def check_family(family: str, options: Options | None = None) -> list[Section]:
     options = options or Options()
     sections = []
     for cls in catalog.select([family]):
-        model = cls()
+        model = build_model(cls).model  # the sections read the author's class and docstring
         sections.append(Section(model, check_model(model, options)))
     return sections
 

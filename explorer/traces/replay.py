@@ -20,11 +20,11 @@ from distcheck.contract.compiled import (
     BoundProperty,
     CompiledModel,
     action_arguments,
+    build_model,
     call_action,
-    compile_model,
     property_holds,
 )
-from distcheck.contract.errors import BadInput
+from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import DEADLOCK, Step, declared_params
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import Trace
@@ -90,7 +90,9 @@ def instantiate(trace: Trace) -> CompiledModel:
         )
     try:
         # Param.validate accepts JSON's int for a float parameter
-        return compile_model(cls(**trace.params))
+        return build_model(cls, trace.params)
+    except ModelError:
+        raise
     except BadInput as exc:
         raise BadInput(f"trace parameters do not fit model {trace.model}: {exc}") from None
 
