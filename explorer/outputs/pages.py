@@ -22,7 +22,7 @@ from pathlib import Path
 
 from distcheck.contract import catalog
 from distcheck.contract.compiled import build_model, compile_model
-from distcheck.contract.errors import cannot
+from distcheck.contract.errors import BadInput, ModelError, cannot
 from distcheck.contract.model import Model
 from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
@@ -44,9 +44,17 @@ def check_family(family: str, options: Options | None = None) -> list[Section]:
     """Check every model of ``family`` at its default parameters (BadInput if none)."""
     options = options or Options()
     sections = []
-    for cls in catalog.select([family]):
-        model = build_model(cls).model  # the sections read the author's class and docstring
-        sections.append(Section(model, check_model(model, options)))
+    classes = catalog.select([family])
+    for cls in classes:
+        try:
+            model = build_model(cls).model  # the sections read the author's class and docstring
+            sections.append(Section(model, check_model(model, options)))
+        except ModelError as exc:  # its own code fails: the page still shows the others
+            if len(classes) == 1:
+                raise
+            catalog.note_broken(f"{exc}; it was left out of the page")
+    if not sections:
+        raise BadInput(catalog.take_broken()[0])
     return sections
 
 
