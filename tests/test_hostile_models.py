@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 from typing import Any, NamedTuple
 
 import pytest
 
 from distcheck import Model, ModelError, action, action_property, eventually, invariant, sometimes
 from distcheck.contract.compiled import compile_model
-from distcheck.contract.statecheck import EVERY, FIRST, StateContract
+from distcheck.contract.statecheck import EVERY, FIRST, VERIFY_ENV, StateContract
 from distcheck.engines import bfs, graph
 from distcheck.engines.checker import Options, check_model
 
@@ -184,15 +185,16 @@ class Sneaky(Model):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_an_action_that_changes_its_input_in_place_is_named(engine: str) -> None:
+def test_an_action_that_changes_its_input_in_place_is_named(monkeypatch, engine: str) -> None:
+    monkeypatch.setenv(VERIFY_ENV, "1")
     model = compile_model(Sneaky())
-    assert model.contract.verify  # tests/conftest.py turns verification mode on
     text = one_line_model_error(model, engine)
     assert "action poke() changed the state it was given in place" in text
     assert "(Box(n=" in text and "-> '(Box(n=" in text
 
 
-def test_the_graph_engine_checks_the_contract_too() -> None:
+def test_the_graph_engine_checks_the_contract_too(monkeypatch) -> None:
+    monkeypatch.setenv(VERIFY_ENV, "1")
     with pytest.raises(ModelError, match="action poke.. changed the state it was given in place"):
         graph.build(Sneaky())
     with pytest.raises(ModelError, match="a Flag object at .0."):
@@ -440,5 +442,6 @@ def test_a_forgotten_return_no_longer_reads_as_violated() -> None:
     assert "property ok returned None (NoneType), not a bool in state 0" in text
 
 
+@pytest.mark.skipif(os.environ.get(VERIFY_ENV) == "0", reason="turned off on purpose")
 def test_the_test_suite_runs_in_verification_mode() -> None:
     assert compile_model(Answers()).contract.verify
