@@ -53,6 +53,7 @@ from distcheck.contract.network import (
     send,
 )
 from distcheck.contract.state import put
+from distcheck.contract.statecheck import register_value_type
 from distcheck.contract.typed import (
     Enum,
     Fields,
@@ -118,6 +119,7 @@ __all__ = [
     "node_action",
     "proof",
     "put",
+    "register_value_type",
     "send",
     "sometimes",
 ]

@@ -209,8 +209,14 @@ def test_an_import_error_names_the_users_line(shop: Path) -> None:
     text = one_line_error("protocols/broken.py", shop)
     assert text.startswith("cannot import protocols/broken.py: AttributeError:")
     assert text.endswith("(protocols/broken.py:3)")
-    # the same error through the folder and the module name
-    assert "(protocols/broken.py:3)" in one_line_error("protocols/", shop)
+    # through the folder, the other files' models still load and the broken one is noted
+    catalog.take_broken()
+    assert "shop.ticket_lock" in ids(catalog.load("protocols/", shop))
+    [note] = catalog.take_broken()
+    assert "(protocols/broken.py:3); its models were left out" in note
+    (shop / "only").mkdir()
+    (shop / "only" / "broken.py").write_text("1 / 0\n")
+    assert "(only/broken.py:1)" in one_line_error("only/", shop)  # nothing else: the error
 
 
 def test_a_syntax_error_names_its_line(shop: Path) -> None:

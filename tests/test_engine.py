@@ -417,7 +417,7 @@ def test_unhashable_successor_is_one_clear_line() -> None:
         check(Unhashable())
     msg = str(err.value)
     assert "test.unhashable" in msg and "grow()" in msg and "unhashable" in msg
-    assert "[0, 1, 1]" in msg
+    assert "list [0, 1, 1]" in msg and "use a tuple" in msg
     assert "\n" not in msg
 
 

@@ -218,9 +218,12 @@ def test_a_module_that_fails_to_import_names_the_line(capsys, shop: Path) -> Non
     (shop / "protocols" / "oops.py").write_text("from models import LockState\n\n1 / 0\n")
     for argv in (["check"], ["list"], ["check", "protocols/oops.py"]):
         code, out, err = run(capsys, *argv)
-        assert code == 2 and out == ""
+        # the folder's other models still run (issue 17, item 10); the file alone runs nothing
+        assert code == 2 and (out == "") == (len(argv) == 2)
         line = one_line(err)
         assert "ZeroDivisionError: division by zero (protocols/oops.py:3)" in line, line
+    code, out, _ = run(capsys, "check", "--json")
+    assert {r["model"] for r in json.loads(out)["results"]} >= {"shop.ticket_lock"}
 
 
 def test_a_copy_of_a_bundled_model_is_one_line_naming_both(capsys, shop: Path) -> None:

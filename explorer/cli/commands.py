@@ -292,9 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         "linearizable": cmd_linearizable,
         "conform": cmd_conform,
     }
+    from distcheck.contract.catalog import take_broken
+
+    take_broken()  # notes of an earlier in-process run are not this one's
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
     except BadInput as exc:
+        _report_broken(take_broken())
         _error(str(exc))
         return EXIT_BAD_INPUT
     except BrokenPipeError:
@@ -317,6 +321,15 @@ def main(argv: list[str] | None = None) -> int:
                f"to {_report_to()} with the command you ran"
                + ("" if args.debug else " and the traceback that --debug prints"))
         return EXIT_INTERNAL
+    broken = take_broken()
+    _report_broken(broken)
+    return EXIT_BAD_INPUT if broken else code
+
+
+def _report_broken(lines: list[str]) -> None:
+    """One line per model file or model the command left out (the rest ran): exit 2."""
+    for line in lines:
+        _error(line)
 
 
 def _error(message: str) -> None:
@@ -379,13 +392,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     yours = [c for c in classes if not catalog.is_bundled(c)]
     bundled = [c for c in classes if catalog.is_bundled(c)]
     blocks: list[str] = []
-    if yours:
+    # a model whose own code fails gives no block (it is reported at the end)
+    mine = [b for b in (_model_block(c, width, catalog) for c in yours) if b]
+    theirs = [b for b in (_model_block(c, width, catalog) for c in bundled) if b]
+    if mine:
         where = f" ({catalog.show(config.pyproject)})" if config is not None else ""
-        blocks.append(f"your models{where}: {len(yours)}\n")
-        blocks += [_model_block(c, width, catalog) for c in yours]
-    if bundled:
-        blocks.append(f"bundled models: {len(bundled)}\n")
-        blocks += [_model_block(c, width, catalog) for c in bundled]
+        blocks.append(f"your models{where}: {len(mine)}\n")
+        blocks += mine
+    if theirs:
+        blocks.append(f"bundled models: {len(theirs)}\n")
+        blocks += theirs
     print("\n".join(blocks), end="")
     return EXIT_OK
 
@@ -394,10 +410,15 @@ def _model_block(cls: type[Model], width: int, catalog: Any) -> str:
     """One model as a few lines that fit ``width`` columns (a table of 8 columns does not)."""
     import textwrap
 
-    from distcheck.contract.compiled import compile_model
+    from distcheck.contract.errors import ModelError
     from distcheck.contract.model import declared_params
+    from distcheck.engines.budget import construct
 
-    model = compile_model(cls())
+    try:
+        model = construct(cls, {})
+    except ModelError as exc:  # a model whose own code fails: the others are still listed
+        catalog.note_broken(f"{exc}; it was left out")
+        return ""
     head = cls.id + ("  (bundled)" if catalog.is_bundled(cls) else f"  {catalog.location(cls)}")
     if cls.claims:
         head += f"  claims {', '.join(cls.claims)}"
@@ -422,6 +443,7 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
     model is compiled (its domains and expectations resolved) here.
     """
     from distcheck.contract import catalog
+    from distcheck.contract.errors import ModelError
     from distcheck.contract.model import declared_params, unknown_parameter
     from distcheck.engines.budget import construct
 
@@ -436,7 +458,14 @@ def instantiate_all(names: list[str], raw_params: list[tuple[str, str]], *,
         declared = declared_params(cls)
         values = _pinned_params(cls, config, {n for n, _ in raw_params})
         values.update({n: declared[n].parse(v) for n, v in raw_params if n in declared})
-        models.append(construct(cls, values))
+        try:
+            models.append(construct(cls, values))
+        except ModelError as exc:  # its own code fails: the other models still run
+            if len(classes) == 1:
+                raise
+            catalog.note_broken(f"{exc}; it was left out")
+    if not models:
+        raise BadInput(catalog.take_broken()[0].removesuffix("; it was left out"))
     return models
 
 
@@ -610,6 +639,7 @@ def _no_hypothesis_folder(active: bool) -> Iterator[None]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from distcheck.contract import catalog
+    from distcheck.contract.errors import ModelError
     from distcheck.engines.budget import Budget
     from distcheck.engines.checker import check_model, checked_properties, no_such_property
     from distcheck.outputs.tables import print_results, results_json
@@ -658,7 +688,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         for model, opts, only in runs:
             if progress is not None:
                 sys.stderr.write(f"\r\033[K  checking {model.id} ...")
-            results += check_model(model, opts, only if args.property else None)
+            try:
+                results += check_model(model, opts, only if args.property else None)
+            except ModelError as exc:  # its own code fails: the other models' verdicts still count
+                if len(runs) == 1:
+                    raise
+                catalog.note_broken(f"{exc}; its verdicts are missing")
             if progress is not None:
                 sys.stderr.write("\r\033[K")
 

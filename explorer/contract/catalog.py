@@ -79,6 +79,38 @@ def _skipped(stem: str) -> bool:
     return stem in _SKIPPED_MODULES or stem.startswith("test_") or stem.endswith("_test")
 
 
+# --------------------------------------------------------------------------- broken models
+#
+# One broken model file in a folder (or module in a package) must not stop the
+# others: it is left out, noted here as one line, and the command reports the
+# notes at its end (exit 2) after acting on the rest.  So is a model whose own
+# code fails when it is built or checked, when a command acts on several.
+
+_broken: list[str] = []
+
+
+def _left_out(failed: list[BadInput], found: dict[str, Any]) -> None:
+    """Note the modules that failed to import, or raise the first when nothing else counts."""
+    if failed and not found:
+        more = f" (and {len(failed) - 1} more that fail)" if len(failed) > 1 else ""
+        raise BadInput(f"{failed[0]}{more}")
+    for exc in failed:
+        note_broken(f"{exc}; its models were left out")
+
+
+def note_broken(message: str) -> None:
+    """Record one line about a model file or model left out; the command reports it."""
+    if message not in _broken:
+        _broken.append(message)
+
+
+def take_broken() -> list[str]:
+    """The lines recorded by :func:`note_broken` since the last call (and forget them)."""
+    found = list(_broken)
+    _broken.clear()
+    return found
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     """What a project pins for one model in ``[tool.distcheck.settings."<id>"]``."""
@@ -328,9 +360,16 @@ def load_path(path: Path, root: Path) -> list[type[Model]]:
     if path.is_dir():
         files = list(model_files(path))
         found: dict[str, type[Model]] = {}
+        failed: list[BadInput] = []
         for file in files:
-            for cls in models_in(import_file(file, root)):
+            try:
+                module = import_file(file, root)
+            except BadInput as exc:
+                failed.append(exc)
+                continue
+            for cls in models_in(module):
                 _add(found, cls)
+        _left_out(failed, found)
         if not found:
             raise BadInput(
                 f"{show(path)}/ holds no models in its {len(files)} Python files (a model is a "
@@ -514,9 +553,11 @@ def load_module(name: str, root: Path) -> list[type[Model]] | None:
     module = _import(name, f"module {name}", root)
     assert module is not None
     found: dict[str, type[Model]] = {}
-    for mod in _walk(module, root):
+    failed: list[BadInput] = []
+    for mod in _walk(module, root, failed):
         for cls in models_in(mod):
             _add(found, cls)
+    _left_out(failed, found)
     if not found:
         raise BadInput(f"module {name} defines no models (a model is a distcheck.Model subclass "
                        "with an id)")
@@ -532,7 +573,10 @@ def _is_stdlib(spec: Any) -> bool:
     return path.is_relative_to(stdlib) and "site-packages" not in path.parts
 
 
-def _walk(module: ModuleType, root: Path) -> Iterable[ModuleType]:
+def _walk(module: ModuleType, root: Path, failed: list[BadInput] | None = None
+          ) -> Iterable[ModuleType]:
+    """``module`` and its submodules; one that fails to import goes to ``failed`` (or is
+    noted) and the walk goes on."""
     yield module
     if not hasattr(module, "__path__"):
         return
@@ -546,9 +590,16 @@ def _walk(module: ModuleType, root: Path) -> Iterable[ModuleType]:
         if _skipped(child) or child in _SKIPPED_DIRS:
             continue
         full = f"{module.__name__}.{child}"
-        sub = _import(full, f"module {full}", root)
+        try:
+            sub = _import(full, f"module {full}", root)
+        except BadInput as exc:  # one broken module: the rest of the package still counts
+            if failed is None:
+                note_broken(f"{exc}; its models were left out")
+            else:
+                failed.append(exc)
+            continue
         assert sub is not None
-        yield from _walk(sub, root)
+        yield from _walk(sub, root, failed)
 
 
 def _entry_point_models() -> list[type[Model]]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from distcheck.contract.errors import BadInput, ModelError
+from distcheck.contract.errors import BadInput, ModelError, passes_through, shown
 from distcheck.contract.model import (
     DEADLOCK,
     EXPECTATIONS,
@@ -41,7 +41,8 @@ from distcheck.contract.model import (
     declared_properties,
     family,
 )
-from distcheck.contract.state import ordered
+from distcheck.contract.state import ordered, to_json
+from distcheck.contract.statecheck import StateContract
 
 #: where an instance keeps its compiled view (a name no author writes)
 _CACHE = "__distcheck_compiled__"
@@ -130,7 +131,9 @@ class CompiledModel:
         self.check_deadlock = bool(model.check_deadlock)
         self.weak_fair: Any = model.weak_fair
         self.strong_fair: Any = model.strong_fair
-        self.describe: Callable[[Any], Any] = model.describe
+        self._describe: Callable[[Any], Any] = model.describe
+        #: the state contract of this instance's states (distcheck.contract.statecheck)
+        self.contract = StateContract(self.id)
         filters = [keep for base, keep in _ACTION_FILTERS if isinstance(model, base)]
         self.actions: list[BoundAction] = [
             self._bind(a) for a in declared_actions(cls).values()
@@ -148,9 +151,29 @@ class CompiledModel:
         self._properties_by_name = {p.name: p for p in self.properties}
         #: how many initial states init() generated, repeats included (TLC counts them all)
         self.initial_generated = 0
+        #: successors made through the guarded calls (the state contract samples them)
+        self.generated = 0
 
     def __repr__(self) -> str:
         return f"<compiled model {self.id} {self.param_values}>"
+
+    def describe(self, s: Any) -> Any:
+        """The model's JSON rendering of state ``s`` (its ``describe``), checked to be JSON.
+
+        A ``describe`` that raises, or returns what JSON cannot hold, is one ModelError.
+        """
+        try:
+            out = self._describe(s)
+        except BaseException as exc:
+            if passes_through(exc):
+                raise
+            raise model_raised(self, "describe()", exc, s) from exc
+        problem = json_problem(out)
+        if problem is not None:
+            raise ModelError(f"model {self.id}: describe() returned {problem} for state {shown(s)}; "
+                             "return JSON values: dicts with str keys, lists, str, int, finite "
+                             "float, bool, None"[:600])
+        return out
 
     # -- states and transitions ----------------------------------------------------------
 
@@ -161,12 +184,15 @@ class CompiledModel:
             states = list(ordered(produced) if isinstance(produced, (set, frozenset)) else produced)
         except (BadInput, MemoryError):
             raise
-        except Exception as exc:
-            raise ModelError(f"model {self.id}: init() raised {type(exc).__name__}: {exc}") from exc
+        except BaseException as exc:
+            if passes_through(exc):
+                raise
+            raise model_raised(self, "init()", exc) from exc
         if not states:
             raise ModelError(f"model {self.id}: init() produced no initial state")
         seen: dict[Any, None] = {}
         for s in states:
+            self.contract.check(s, "init()")
             check_hashable(self, s, "init()")
             seen.setdefault(s, None)
         self.initial_generated = len(states)
@@ -322,7 +348,16 @@ def compile_model(model: AnyModel) -> CompiledModel:
         return model
     view = model.__dict__.get(_CACHE)
     if view is None:
-        view = model.__dict__[_CACHE] = CompiledModel(model)
+        try:
+            view = CompiledModel(model)
+        except BadInput:
+            raise
+        except BaseException as exc:  # extra_properties(), a domain attribute: model code
+            if passes_through(exc):
+                raise
+            raise ModelError(f"model {model.id}: compiling its declarations raised "
+                             f"{type(exc).__name__}: {exc}"[:600]) from exc
+        model.__dict__[_CACHE] = view
     return view
 
 
@@ -360,28 +395,69 @@ def branches(model_id: str, a: BoundAction, s: Any, args: tuple[Any, ...], produ
 
 
 # --------------------------------------------------------------------------- guarded calls
+#
+# Model code may raise anything: an exception, ``SystemExit`` from a stray
+# ``sys.exit()``, a ``BaseException`` of its own.  Every guard here turns it
+# into one ModelError line (exit 2), except what ``errors.PASS_THROUGH`` names
+# (Ctrl-C), so no command ever ends as if it had passed.
+
+
+def model_raised(model: CompiledModel, what: str, exc: BaseException, *state: Any) -> ModelError:
+    """The one line for model code (``what``) that raised ``exc``, in ``state`` when given."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    where = f" in state {shown(state[0])}" if state else ""
+    return ModelError(f"model {model.id}: {what} raised {type(exc).__name__}"
+                      f"{': ' + text if text else ''}{where}"[:600])
 
 
 def successors(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]
                ) -> list[tuple[BoundAction, Any]]:
     """Every (action or branch view, successor) of ``a(s, *args)``.
 
-    A model that raises becomes one ModelError naming action, args and state.
+    A model that raises becomes one ModelError naming action, args and state;
+    the successors are held to the state contract (sampled, or each one and
+    the input left unchanged in verification mode).
     """
+    contract = model.contract
+    before = contract.rendered(s) if contract.verify else None
     try:
         t = a.call(s, *args)
         if t is None:
-            return []
-        return branches(model.id, a, s, args, t) if a.branching else [(a, t)]
+            found = []
+        else:
+            found = branches(model.id, a, s, args, t) if a.branching else [(a, t)]
     except ModelError:
         raise
-    except MemoryError:  # the machine's limit, not the model's fault
-        raise
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: action {a.step(tuple(args))} raised {type(exc).__name__}: {exc} "
-            f"in state {s!r}"[:600]
-        ) from exc
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise model_raised(model, f"action {a.step(tuple(args))}", exc, s) from exc
+    if before is not None:
+        contract.unchanged(before, s, a.step(tuple(args)))
+    for view, u in found:
+        model.generated += 1
+        if contract.due(model.generated):
+            contract.check(u, view.step(tuple(args)))
+    return found
+
+
+def changed_in_place(model: CompiledModel, s: Any, before: str) -> ModelError:
+    """The error for state ``s``, rendered ``before`` it was expanded, that expanding changed.
+
+    Its actions are called again, one by one and each checked, so that the
+    one that changes its input is named when it does so again.
+    """
+    contract = model.contract
+    verify, contract.verify = contract.verify, True
+    try:
+        for _ in checked_transitions(model, s):
+            pass
+        contract.unchanged(before, s, "expanding it")
+    except ModelError as exc:
+        return exc
+    finally:
+        contract.verify = verify
+    return ModelError(f"model {model.id}: a state changed while it was expanded")
 
 
 def call_action(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]) -> Any:
@@ -399,13 +475,10 @@ def action_arguments(model: CompiledModel, a: BoundAction, s: Any) -> list[tuple
     """``a.arguments(s)``; a domain that raises becomes one ModelError naming action and state."""
     try:
         return [tuple(args) for args in a.arguments(s)]
-    except MemoryError:  # the machine's limit, not the model's fault
-        raise
-    except Exception as exc:
-        raise ModelError(
-            f"model {model.id}: the argument domain of action {a.name} raised "
-            f"{type(exc).__name__}: {exc} in state {s!r}"[:600]
-        ) from exc
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise model_raised(model, f"the argument domain of action {a.name}", exc, s) from exc
 
 
 def checked_transitions(model: CompiledModel, s: Any
@@ -418,8 +491,31 @@ def checked_transitions(model: CompiledModel, s: Any
 
 
 def property_holds(model: CompiledModel, name: str, check: Callable[..., Any], *args: Any) -> bool:
-    """Evaluate a property check; one that raises becomes one ModelError naming it and the state."""
-    return bool(property_value(model, name, check, *args))
+    """Evaluate a property check: True or False, else one ModelError naming it (and the state).
+
+    A check that raises, or returns anything but a bool, is the model's mistake.
+    """
+    return truth(model, name, property_value(model, name, check, *args), *args)
+
+
+def truth(model: CompiledModel, name: str, value: Any, *args: Any) -> bool:
+    """A property's return value as a verdict.
+
+    ``True`` and ``False`` (and NumPy's bools, which ``numpy.all`` returns) are
+    verdicts; anything else -- ``None`` from a forgotten ``return``, ``"no"``,
+    a number, a collection -- is a ModelError: ``bool()`` of it would make
+    ``"no"`` pass and ``None`` fail without saying why.
+    """
+    if value is True or value is False:
+        return value
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"):
+        return bool(value)
+    where = f" in state {shown(args[0])}" if args else ""
+    raise ModelError(
+        f"model {model.id}: property {name} returned {shown(value, 60)} ({kind.__name__}), "
+        f"not a bool{where}: return True or False (a missing return gives None)"[:600]
+    )
 
 
 def property_value(model: CompiledModel, name: str, check: Callable[..., Any], *args: Any) -> Any:
@@ -430,17 +526,15 @@ def property_value(model: CompiledModel, name: str, check: Callable[..., Any], *
     """
     try:
         return check(*args)
-    except MemoryError:  # the machine's limit, not the model's fault
-        raise
-    except Exception as exc:
-        where = f" in state {args[0]!r}" if args else ""
-        raise ModelError(
-            f"model {model.id}: property {name} raised {type(exc).__name__}: {exc}{where}"[:600]
-        ) from exc
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise model_raised(model, f"property {name}", exc, *args[:1]) from exc
 
 
 def explain_failure(
-    model: CompiledModel, props: list[BoundProperty], s: Any, a: Any, args: Any, exc: Exception
+    model: CompiledModel, props: list[BoundProperty], s: Any, a: Any, args: Any,
+    exc: BaseException
 ) -> ModelError:
     """Re-run what failed in state ``s`` to say which action or property broke, and how.
 
@@ -449,35 +543,38 @@ def explain_failure(
     deterministic: the same call fails the same way).
     """
     choices: dict[str, list[Any]] = {}
-    for action_ in model.actions:
-        try:
-            choices[action_.name] = [tuple(c) for c in action_.arguments(s)]
-        except Exception as again:
-            return ModelError(
-                f"model {model.id}: the argument domain of action {action_.name} raised "
-                f"{type(again).__name__}: {again} in state {s!r}"[:600]
-            )
-    if a is None or args not in choices.get(a.name, ()):
-        return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
     try:
+        for action_ in model.actions:
+            choices[action_.name] = action_arguments(model, action_, s)
+        if a is None or args not in choices.get(a.name, ()):
+            return _failed(model, exc)
         found = successors(model, a, s, args)
+        for view, t in found:
+            step = view.step(args)
+            try:
+                hash(t)
+            except TypeError as bad:
+                return ModelError(
+                    f"model {model.id}: action {step} produced an unhashable state ({bad}); "
+                    f"use tuples, frozensets or frozen dataclasses: {shown(t)}"[:600]
+                )
+            for p in props:
+                if p.kind in ("invariant", "sometimes"):
+                    property_holds(model, p.name, p.check, t)  # raises the property's ModelError
+                elif p.kind == "action":
+                    property_holds(model, p.name, p.check, s, step, t)
     except ModelError as again:
         return again
-    for view, t in found:
-        step = view.step(args)
-        try:
-            hash(t)
-        except TypeError as bad:
-            return ModelError(
-                f"model {model.id}: action {step} produced an unhashable state ({bad}); "
-                f"use tuples, frozensets or frozen dataclasses: {t!r}"[:600]
-            )
-        for p in props:
-            if p.kind in ("invariant", "sometimes"):
-                property_holds(model, p.name, p.check, t)  # raises the property's ModelError
-            elif p.kind == "action":
-                property_holds(model, p.name, p.check, s, step, t)
-    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {exc}")
+    except BaseException as again:  # e.g. a state whose own __eq__ or __hash__ raises
+        if passes_through(again):
+            raise
+        return _failed(model, again)
+    return _failed(model, exc)
+
+
+def _failed(model: CompiledModel, exc: BaseException) -> ModelError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return ModelError(f"model {model.id}: exploration failed: {type(exc).__name__}: {text}"[:600])
 
 
 def check_hashable(model: CompiledModel, s: Any, where: str) -> None:
@@ -487,5 +584,66 @@ def check_hashable(model: CompiledModel, s: Any, where: str) -> None:
     except TypeError as exc:
         raise ModelError(
             f"model {model.id}: {where} produced an unhashable state ({exc}); use tuples, "
-            f"frozensets or frozen dataclasses: {s!r}"[:400]
+            f"frozensets or frozen dataclasses: {shown(s)}"[:400]
         ) from None
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise model_raised(model, f"hashing the state {where} produced", exc) from exc
+
+
+def json_value(model: CompiledModel, value: Any, what: str) -> Any:
+    """``to_json(value)`` for a trace; a value that cannot be rendered is one ModelError."""
+    try:
+        return to_json(value)
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise ModelError(f"model {model.id}: cannot write {what} as JSON: {exc}; use str, int, "
+                         "bool, None, tuples, frozensets, NamedTuples or frozen dataclasses"[:600]
+                         ) from exc
+
+
+def json_problem(value: Any, path: str = "") -> str | None:
+    """What in ``value`` JSON cannot hold (with its path), or None when it is all JSON."""
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return None
+    if kind is float:
+        return None if value == value and value not in (float("inf"), float("-inf")) else (
+            f"the float {value} at {path or 'the top'}")
+    if kind in (list, tuple):
+        for i, x in enumerate(value):
+            problem = json_problem(x, f"{path}[{i}]")
+            if problem:
+                return problem
+        return None
+    if kind is dict:
+        for k, x in value.items():
+            if not isinstance(k, str):
+                return f"a {type(k).__name__} key {shown(k, 40)} at {path or 'the top'}"
+            problem = json_problem(x, f"{path}.{k}" if path else k)
+            if problem:
+                return problem
+        return None
+    return f"a {kind.__name__} ({shown(value, 40)}) at {path or 'the top'}"
+
+
+def build_model(cls: type[Model], values: dict[str, Any] | None = None) -> CompiledModel:
+    """``cls(**values)`` compiled: an author's ``setup`` or declarations that raise are one
+    ModelError, a parameter out of range the usual BadInput."""
+    try:
+        return compile_model(cls(**(values or {})))
+    except (BadInput, OverflowError, RecursionError):
+        raise  # parameters too large for the machine: distcheck.engines.budget.construct says so
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        raise ModelError(f"model {cls.id or cls.__qualname__}: building it "
+                         f"({cls.__qualname__}({_kwargs(values)})) raised {type(exc).__name__}: "
+                         f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:600]
+                         ) from exc
+
+
+def _kwargs(values: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (values or {}).items())

@@ -55,3 +55,25 @@ class BudgetExhausted(BaseException):
     def __init__(self, cut: str) -> None:
         super().__init__(cut)
         self.cut = cut
+#: what model code may raise that is not the model's fault: these pass through every guard
+#: (Ctrl-C must interrupt; running out of memory or of the command's budget is reported as a
+#: bound, not the model's fault).  Anything else a model raises -- ``SystemExit`` from a stray
+#: ``sys.exit()``, a ``BaseException`` subclass of its own -- is a ModelError.
+PASS_THROUGH: tuple[type[BaseException], ...] = (KeyboardInterrupt, MemoryError, BudgetExhausted)
+
+
+def passes_through(exc: BaseException) -> bool:
+    """Whether a guard around model code must re-raise ``exc`` as it is."""
+    return isinstance(exc, PASS_THROUGH)
+
+
+def shown(value: object, limit: int = 200) -> str:
+    """``repr(value)`` for a one-line message: shortened, and safe when the model's repr raises."""
+    try:
+        text = repr(value)
+    except BaseException as exc:  # a model's __repr__ is model code too
+        if passes_through(exc):
+            raise
+        text = f"<{type(value).__name__} object (its repr raised {type(exc).__name__})>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -269,7 +269,12 @@ class Property:
 
     def __post_init__(self) -> None:
         if self.expect not in EXPECTATIONS:
-            raise ValueError(f"expect must be one of {EXPECTATIONS}, not {self.expect!r}")
+            import difflib
+
+            who = f"property {self.name}: " if self.name else f"a {self.kind} property: "
+            near = difflib.get_close_matches(str(self.expect), EXPECTATIONS, n=1)
+            raise ValueError(f"{who}expect must be one of {', '.join(EXPECTATIONS)}, not "
+                             f"{self.expect!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         if not self.doc and self.fn is not None:
             self.doc = inspect.getdoc(self.fn) or ""
 

@@ -59,12 +59,14 @@ from distcheck.contract.errors import ModelError
 from distcheck.contract.faults import BUDGET_PARAM, COMPANION, Faults
 from distcheck.contract.model import Action, Domain, Model, action, fault
 from distcheck.contract.state import canonical_text, put, to_json
+from distcheck.contract.statecheck import register_value_type
 
 UP, DOWN, PAUSED = "up", "down", "paused"
 DELIVERY_MODES = ("unordered", "fifo")
 CAUSE = {companion: kind for kind, companion in COMPANION.items()}
 
 
+@register_value_type  # its identity, hash and rendering are its text, fixed when it is made
 class Message:
     """An immutable message ``src -> dst``: a type (the handler's name) and optional data.
 

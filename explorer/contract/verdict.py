@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distcheck.contract.catalog import source_of
-from distcheck.contract.compiled import AnyModel, compile_model
+from distcheck.contract.compiled import AnyModel, compile_model, json_value
 from distcheck.contract.model import Step, branch_suffix
 from distcheck.contract.state import to_json
 
@@ -159,7 +159,8 @@ def build_trace(
         message=message,
         initial=model.describe(states[0]),
         steps=[
-            TraceStep(st.action, to_json(st.kwargs()), model.describe(s), st.fault, st.branch)
+            TraceStep(st.action, json_value(model, st.kwargs(), f"the arguments of step {st}"),
+                      model.describe(s), st.fault, st.branch)
             for st, s in zip(steps, states[1:], strict=True)
         ],
         seed=seed,

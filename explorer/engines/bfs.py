@@ -21,12 +21,16 @@ from distcheck.contract.compiled import (
     BoundProperty,
     CompiledModel,
     branches,
+    changed_in_place,
+    checked_transitions,
     compile_model,
     explain_failure,
     property_holds,
+    truth,
 )
-from distcheck.contract.errors import ModelError
+from distcheck.contract.errors import ModelError, passes_through, shown
 from distcheck.contract.model import DEADLOCK, Step
+from distcheck.contract.statecheck import render
 from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
@@ -129,6 +133,13 @@ def explore(
     next_report = start + 1.0
     next_check = total + CHECK_EVERY
     expanded = 0
+    # The state contract (distcheck.contract.statecheck): successors are checked when the
+    # count reaches ``due`` -- one comparison each; in verification mode every successor,
+    # and every expanded state is rendered before and compared after.
+    contract = model.contract
+    verify = contract.verify
+    due = contract.next_due(total)
+    snapshot = ""
     a: Any = None
     args: Any = None
     s: Any = None
@@ -144,6 +155,8 @@ def explore(
         try:
             for s in frontier:
                 before = total
+                if verify:
+                    snapshot = render(s)
                 calls: Any = static_calls if fixed else _calls(plan, s)
                 if branching:
                     # a branching action's successors are appended as calls of their own,
@@ -166,6 +179,9 @@ def explore(
                     if t is None:
                         continue
                     total += 1
+                    if total >= due:
+                        contract.check(t, a.step(args))
+                        due = contract.next_due(total)
                     if t not in parent:
                         if at_limit:
                             beyond = True
@@ -176,13 +192,17 @@ def explore(
                             parent[t] = s
                             push(t)
                             if judging:
+                                # a check returns exactly True or False; anything else is
+                                # judged (and refused) by truth(), off the fast path
                                 for name, check in invariants:
-                                    if not check(t):
+                                    ok = check(t)
+                                    if ok is not True and not truth(model, name, ok, t):
                                         violations[name] = (t, None, None)
                                         invariants = [i for i in invariants if i[0] != name]
                                         undecided -= 1
                                 for name, check in wanted:
-                                    if check(t):
+                                    ok = check(t)
+                                    if ok is not False and truth(model, name, ok, t):
                                         witnesses[name] = t
                                         wanted = [w for w in wanted if w[0] != name]
                                         undecided -= 1
@@ -190,10 +210,13 @@ def explore(
                     if action_props:
                         step = a.step(args)
                         for name, check in action_props:
-                            if not check(s, step, t):
+                            ok = check(s, step, t)
+                            if ok is not True and not truth(model, name, ok, s):
                                 violations[name] = (t, s, step)
                                 action_props = [p for p in action_props if p[0] != name]
                                 undecided -= 1
+                if verify and render(s) != snapshot:
+                    raise changed_in_place(model, s, snapshot)
                 if cut:
                     break
                 if total == before and deadlock_on and result.deadlock is None:
@@ -216,7 +239,9 @@ def explore(
         except MemoryError:
             next_frontier = []
             cut = out_of_memory("bfs exploration")
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit from model code too; Ctrl-C passes
+            if passes_through(exc):
+                raise
             raise explain_failure(model, props, s, a, args, exc) from exc
         stats.total_states = total
         result.cut = cut
@@ -303,9 +328,28 @@ def _judge_initial(
 
 
 def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
-    """States from an initial state to ``s`` along parent links."""
+    """States from an initial state to ``s`` along parent links.
+
+    A path longer than the number of stored states went round a cycle of
+    parent links: stored states were changed in place (their hashes moved).
+    That is a ModelError, not an endless loop.
+    """
     path = [s]
-    while (p := parent[path[-1]]) is not None:
+    limit = len(parent)
+    while True:
+        try:
+            p = parent[path[-1]]
+        except KeyError:
+            p = path  # a stored state that no longer finds itself: its hash moved
+        if p is None:
+            break
+        if p is path or len(path) >= limit:
+            raise ModelError(
+                "the parent links of the explored states are broken (a cycle, or a state "
+                f"that is no longer found): the model changed states after they were stored "
+                f"(at {shown(path[-1], 80)}); actions must return new states built from tuples, "
+                "NamedTuples, frozensets or frozen dataclasses"
+            )
         path.append(p)
     path.reverse()
     return path
@@ -326,7 +370,7 @@ def steps_along(model: AnyModel, states: list[Any], meter: Meter | None = None) 
         cut = meter.over() if meter is not None else None
         if cut:
             raise TraceCut(cut)
-        for a, args, u in model.transitions(s):
+        for a, args, u in checked_transitions(model, s):
             if u == t:
                 steps.append(a.step(args))
                 break
@@ -395,12 +439,14 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
         if found is not None:
             s, pre, step = found
             try:
-                if p.kind == "action":
-                    states = path_to(run.parent, pre) + [s]
-                    steps = steps_along(model, states[:-1], meter) + [step]
-                else:
-                    states = path_to(run.parent, s)
-                    steps = steps_along(model, states, meter)
+                states = path_to(run.parent, pre if p.kind == "action" else s)
+            except ModelError as exc:
+                raise ModelError(f"model {model.id}: {exc}") from None
+            if p.kind == "action":
+                states.append(s)
+            try:
+                steps = (steps_along(model, states[:-1], meter) + [step] if p.kind == "action"
+                         else steps_along(model, states, meter))
             except TraceCut as exc:
                 result(p, INCONCLUSIVE, f"a violation was found at depth {len(states)}, but "
                        f"building its trace was cut: {exc}", cut=True)

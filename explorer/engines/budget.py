@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from distcheck.contract.compiled import CompiledModel, compile_model
+from distcheck.contract.compiled import CompiledModel, build_model
 from distcheck.contract.errors import BadInput, BudgetExhausted
 
 #: the timer fires this long after the deadline: the searches' own checks come first
@@ -255,7 +255,7 @@ def construct(cls: type, values: dict[str, Any], where: str = "") -> CompiledMod
     ``where`` says where the parameters came from (``" (from trace x.json)"``).
     """
     try:
-        return compile_model(cls(**values))
+        return build_model(cls, values)
     except (OverflowError, MemoryError, RecursionError) as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "its defaults"
         raise BadInput(

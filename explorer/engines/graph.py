@@ -36,13 +36,15 @@ from distcheck.contract.compiled import (
     AnyModel,
     CompiledModel,
     branches,
+    changed_in_place,
     checked_transitions,
     compile_model,
     explain_failure,
 )
-from distcheck.contract.errors import ModelError
+from distcheck.contract.errors import ModelError, passes_through
 from distcheck.contract.model import Step
 from distcheck.contract.state import canonical_text, to_json
+from distcheck.contract.statecheck import render
 from distcheck.contract.verdict import Stats
 from distcheck.engines.bfs import Bounds
 from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
@@ -155,6 +157,10 @@ def build(model: AnyModel, bounds: Bounds | None = None, budget: Budget | None =
     total = model.initial_generated  # repeats included, as the BFS counts them
     cut: str | None = meter.over() or (meter.states_cut() if len(states) > cap else None)
     next_check = CHECK_EVERY
+    # the state contract, sampled as in the bfs engine (distcheck.contract.statecheck)
+    contract = model.contract
+    verify = contract.verify
+    due = contract.next_due(total)
     i = 0
     while i < len(states) and cut is None:
         depth = depth_of[i]
@@ -171,6 +177,7 @@ def build(model: AnyModel, bounds: Bounds | None = None, budget: Budget | None =
         s = states[i]
         a = args = None
         edges_before = len(targets)
+        snapshot = render(s) if verify else ""
         try:
             for a_index, a in enumerate(model.actions):
                 call = a.call
@@ -183,6 +190,10 @@ def build(model: AnyModel, bounds: Bounds | None = None, budget: Budget | None =
                     # one edge per successor: a branching action's are labelled per branch
                     found = (branches(model.id, a, s, args, t) if branching else ((a, t),))
                     for view, u in found:
+                        total += 1
+                        if total >= due:
+                            contract.check(u, view.step(args))
+                            due = contract.next_due(total)
                         key = (args, view.branch) if branching else args
                         label = ids.get(key)
                         if label is None:
@@ -210,9 +221,12 @@ def build(model: AnyModel, bounds: Bounds | None = None, budget: Budget | None =
             break
         except ModelError:
             raise
-        except Exception as exc:  # which domain, call or state broke is found again there
+        except BaseException as exc:  # which domain, call or state broke is found again there
+            if passes_through(exc):
+                raise
             raise explain_failure(model, [], s, a, args, exc) from exc
-        total += len(targets) - offsets[-1]
+        if verify and render(s) != snapshot:
+            raise changed_in_place(model, s, snapshot)
         offsets.append(len(targets))
         i += 1
     meter.close(len(states))

@@ -493,9 +493,13 @@ def search(
             # examples were rejected on purpose (Hypothesis then complains of
             # unsatisfiable or flaky examples): keep whatever failure was found, or none
             return recorder.failure
+        hint = ""
+        if "Flaky" in type(exc).__name__:
+            hint = ("; a model whose actions change their input in place does this: "
+                    "DISTCHECK_VERIFY=1 finds the action")
         raise ModelError(
             f"model {model.id}: the hypothesis engine failed: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}"[:600]
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"[:500] + hint
         ) from exc
     # Hypothesis passes when the shrunk example it replays last was rejected by a
     # budget above; the failure seen before is still a real counterexample.

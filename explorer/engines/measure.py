@@ -19,11 +19,11 @@ from distcheck.contract.compiled import (
     BoundProperty,
     CompiledModel,
     compile_model,
+    json_value,
     property_value,
 )
 from distcheck.contract.declarations import MEASURE, REPORTED, Measurement
 from distcheck.contract.errors import BadInput
-from distcheck.contract.state import to_json
 from distcheck.contract.verdict import VIOLATED, Result, Stats
 
 KIND = MEASURE
@@ -46,7 +46,8 @@ def measure(model: AnyModel, prop: BoundProperty) -> Result:
     reason = found.summary if found.problem is None else found.problem
     return Result(model.id, model.param_values, prop.name, KIND, prop.expect, verdict, reason,
                   Stats(seconds=seconds, complete=True), ENGINE, claims=prop.claims,
-                  extra={"figures": to_json(found.figures), **to_json(found.details)})
+                  extra={"figures": json_value(model, found.figures, f"the figures of {prop.name}"),
+                         **json_value(model, found.details, f"the details of {prop.name}")})
 
 
 def run(model: CompiledModel, props: list[BoundProperty], options: Any) -> list[Result]:

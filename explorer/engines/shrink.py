@@ -37,6 +37,7 @@ from distcheck.contract.compiled import (
     BoundAction,
     BoundProperty,
     CompiledModel,
+    action_arguments,
     call_action,
     compile_model,
     property_holds,
@@ -115,7 +116,7 @@ def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
         if meter is not None and i % CHECK_EVERY == CHECK_EVERY - 1 and (cut := meter.over()):
             raise _Cut(cut)
         a = model.action_for(st)
-        if a is None or not _in_domain(a, s, st.args):
+        if a is None or not _in_domain(model, a, s, st.args):
             return None
         t = call_action(model, a, s, st.args)
         if t is None:
@@ -128,10 +129,10 @@ def execute(model: AnyModel, target: Target, initial: Any, steps: Sequence[Step]
     return None
 
 
-def _in_domain(a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
+def _in_domain(model: CompiledModel, a: BoundAction, s: Any, args: tuple[Any, ...]) -> bool:
     if a.static_args is not None:
         return args in a.static_args
-    return any(args == candidate for candidate in a.arguments(s))
+    return any(args == candidate for candidate in action_arguments(model, a, s))
 
 
 def _violated_in(model: CompiledModel, target: Target, t: Any, pre: Any, step: Step | None) -> bool:

@@ -36,10 +36,11 @@ from distcheck.contract.compiled import (
     BoundProperty,
     CompiledModel,
     compile_model,
+    json_value,
     property_value,
 )
 from distcheck.contract.declarations import PROOF, Query
-from distcheck.contract.errors import BadInput
+from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import declared_properties
 from distcheck.contract.state import canonical_text, to_json
 from distcheck.contract.verdict import (
@@ -104,13 +105,18 @@ def prove(model: AnyModel, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT
     query = build_query(model, prop)
     solver = z3.Solver()
     solver.set(timeout=_timeout_ms(timeout))
-    solver.add(query.counterexample)
+    try:
+        solver.add(query.counterexample)
+    except z3.Z3Exception as exc:
+        raise ModelError(f"model {model.id}: proof {prop.name} returned a counterexample that Z3 "
+                         f"does not take as a formula: {exc}"[:600]) from None
     answer = solver.check()
     seconds = time.perf_counter() - started
     params = model.param_values
     solver_info: dict[str, Any] = {"answer": str(answer), "seconds": round(seconds, 4),
                                    "timeout_seconds": timeout}
-    extra: dict[str, Any] = {"solver": solver_info, "figures": to_json(query.figures)}
+    extra: dict[str, Any] = {"solver": solver_info,
+                             "figures": json_value(model, query.figures, f"the figures of {prop.name}")}
     stats = Stats(seconds=seconds, complete=answer != z3.unknown)
 
     def result(verdict: str, reason: str, trace: Trace | None = None) -> Result:
@@ -128,14 +134,16 @@ def prove(model: AnyModel, prop: BoundProperty, timeout: float = DEFAULT_TIMEOUT
     solver_info["seconds"] = round(seconds, 4)
     stats.seconds = seconds
     extra["counterexample"] = values
-    broken = query.refutes(values)
+    broken = property_value(model, prop.name, query.refutes, values)
     if broken is None:
         stats.complete = False
         return result(INCONCLUSIVE,
                       f"the solver's counterexample {values} does not break {prop.name} when "
                       "evaluated in plain Python: the Z3 encoding disagrees with the model")
     message = f"{prop.name} refuted: {broken}"
-    shown = to_json(query.show(values)) if query.show is not None else values
+    shown = (json_value(model, property_value(model, prop.name, query.show, values),
+                        f"what proof {prop.name} shows for {values}")
+             if query.show is not None else values)
     trace = Trace(
         model=model.id, params=to_json(params), property=prop.name, kind=KIND, engine=ENGINE,
         message=message, initial={"proof": prop.name, "params": to_json(params)},
@@ -220,9 +228,11 @@ def recheck(model: CompiledModel, prop: BoundProperty, trace: Trace) -> str | No
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in recorded.args.values()):
         return "the recorded counterexample values are not all integers"
     values = dict(recorded.args)
-    if query.refutes(values) is None:
+    if property_value(model, prop.name, query.refutes, values) is None:
         return f"the recorded values {values} no longer break {prop.name}"
-    shown = to_json(query.show(values)) if query.show is not None else values
+    shown = (json_value(model, property_value(model, prop.name, query.show, values),
+                        f"what proof {prop.name} shows for {values}")
+             if query.show is not None else values)
     if canonical_text(shown) != canonical_text(recorded.state):
         return "the recorded values now evaluate to different IDs than the recorded ones"
     return None

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from distcheck.conformance import results as conformance_results
 from distcheck.contract import catalog
-from distcheck.contract.compiled import compile_model
+from distcheck.contract.compiled import build_model, compile_model
+from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.files import write_atomic
 from distcheck.contract.model import Model
 from distcheck.contract.typed import typed_fields
@@ -53,11 +54,19 @@ def check_family(family: str, options: Options | None = None) -> list[Section]:
     classes = catalog.select([family])
     typed = any(typed_fields(cls) is not None for cls in classes)
     for cls in classes:
-        model = cls()
-        results = check_model(model, options)
-        if typed_fields(cls) is not None:
-            results += prove_or_infer(compile_model(model))
+        try:
+            model = build_model(cls).model  # the sections read the author's class and docstring
+            results = check_model(model, options)
+            if typed_fields(cls) is not None:
+                results += prove_or_infer(compile_model(model))
+        except ModelError as exc:  # its own code fails: the page still shows the others
+            if len(classes) == 1:
+                raise
+            catalog.note_broken(f"{exc}; it was left out of the page")
+            continue
         sections.append(Section(model, results, covered=typed_fields(cls) is not None or not typed))
+    if not sections:
+        raise BadInput(catalog.take_broken()[0])
     return sections
 
 
