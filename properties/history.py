@@ -19,19 +19,28 @@ from real systems load as they are:
   is unknown.
 
 Models record a history in their state as a tuple of :class:`Event` (hashable,
-appended with :func:`record`), and properties turn it into operations with
+appended with :func:`record`, or :func:`instant` for an operation the model
+performs in one step), and properties turn it into operations with
 :func:`operations`.  Histories from files are read with :func:`read_jsonl`.
 
-Other checks adopt :class:`Op` as it is: ``f`` and ``value`` are free-form, so
-a transaction is ``Op(f="txn", value=((\"r\", \"x\", None), (\"w\", \"y\", 1)))``
-with the micro-operations' results in ``result``.
+``f`` and ``value`` are free-form.  A key-value store's operations carry
+``[key, v]`` values (a read invokes ``[key, None]`` and completes with
+``[key, value]``).  An atomic transaction is one operation,
+``f="txn", value=(("r", "x", None), ("w", "y", 1))``.  A **global
+transaction** that runs other operations -- a Saga's local steps, a Seata
+branch's writes -- is a **span**: its process invokes ``txn``, runs its
+steps as operations of their own, and completes ``txn`` with ``ok``
+(committed) or ``fail`` (aborted, compensated); isolation checks
+(:mod:`~distcheck.properties.transactions`) read it with
+``operations(events, spans=("txn",))``.  A failed span is kept (its steps
+did happen, and others may have seen them), marked :attr:`Op.failed`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -62,7 +71,9 @@ class Op:
     ``invoke`` and ``complete`` are positions in the history (event indexes,
     or line numbers for a file), so ``a.complete < b.invoke`` says that ``a``
     finished before ``b`` began (real-time order).  A pending operation has
-    ``complete`` None and ``result`` None.
+    ``complete`` None and ``result`` None.  ``failed`` marks a span that
+    completed with ``fail`` (see :func:`operations`); other failed operations
+    are not operations at all.
     """
 
     index: int
@@ -72,6 +83,7 @@ class Op:
     result: Any
     invoke: int
     complete: int | None
+    failed: bool = False
 
     @property
     def pending(self) -> bool:
@@ -89,7 +101,8 @@ class Op:
     def describe(self) -> str:
         """``process 1: write 3 -> ok`` in the history's own terms."""
         arg = "" if self.value is None else f" {_show(self.value)}"
-        outcome = "pending (outcome unknown)" if self.pending else f"ok {_show(self.result)}"
+        outcome = ("pending (outcome unknown)" if self.pending else "fail" if self.failed
+                   else f"ok {_show(self.result)}")
         return f"process {_show(self.process)}: {self.f}{arg} -> {outcome}"
 
     def to_events(self) -> list[dict[str, Any]]:
@@ -97,8 +110,8 @@ class Op:
         events = [{"process": self.process, "type": INVOKE, "f": self.f, "value": _json(self.value),
                    "index": self.invoke}]
         if self.complete is not None:
-            events.append({"process": self.process, "type": OK, "f": self.f,
-                           "value": _json(self.result), "index": self.complete})
+            events.append({"process": self.process, "type": FAIL if self.failed else OK,
+                           "f": self.f, "value": _json(self.result), "index": self.complete})
         return events
 
 
@@ -111,17 +124,33 @@ def record(history: tuple[Event, ...], process: Any, type: str, f: str,
     return history + (Event(process, type, f, value),)
 
 
+def instant(history: tuple[Event, ...], process: Any, f: str, value: Any = None,
+            result: Any = None) -> tuple[Event, ...]:
+    """``history`` with an operation invoked and completed ``ok`` in one step of a model.
+
+    ``result`` defaults to ``value``: a write's ``ok`` echoes what it wrote,
+    and a key-value read of ``[key, None]`` that returns nil is ``[key, None]``.
+    """
+    history = record(history, process, INVOKE, f, value)
+    return record(history, process, OK, f, value if result is None else result)
+
+
 def operations(events: Iterable[Event | Sequence[Any]],
-               positions: Sequence[int] | None = None, source: str | None = None) -> History:
+               positions: Sequence[int] | None = None, source: str | None = None,
+               spans: Collection[str] = ()) -> History:
     """Pair invocations with completions; drop failed operations.
 
     ``positions`` gives each event's position (line numbers of ``source``, a
-    file); by default the event's index.  Raises :class:`HistoryError` for a
-    completion without an invocation, a second invocation by a process that
-    has one outstanding, or an unknown event type.
+    file); by default the event's index.  ``spans`` names the operations that
+    others of the same process may run inside (``("txn",)`` for global
+    transactions): a completion then closes the process's innermost open
+    operation, and a span that fails is kept, marked ``failed``.  Raises
+    :class:`HistoryError` for a completion without an invocation, a second
+    invocation by a process that has one outstanding (outside a span), or an
+    unknown event type.
     """
-    open_ops: dict[Any, tuple[int, Event]] = {}
-    done: list[tuple[int, Event, int | None, Any]] = []
+    open_ops: dict[Any, list[tuple[int, Event]]] = {}
+    done: list[tuple[int, Event, int | None, Any, bool]] = []
     for i, raw in enumerate(events):
         ev = raw if isinstance(raw, Event) else Event(*raw)
         at = positions[i] if positions is not None else i
@@ -130,30 +159,33 @@ def operations(events: Iterable[Event | Sequence[Any]],
             continue
         if ev.type not in EVENT_TYPES:
             raise HistoryError(f"{where}: type {ev.type!r} is not one of {', '.join(EVENT_TYPES)}")
+        stack = open_ops.setdefault(ev.process, [])
         if ev.type == INVOKE:
-            if ev.process in open_ops:
+            if stack and stack[-1][1].f not in spans:
                 raise HistoryError(f"{where}: process {ev.process!r} invokes {ev.f} while its "
-                                   f"{open_ops[ev.process][1].f} (at {open_ops[ev.process][0]}) "
+                                   f"{stack[-1][1].f} (at {stack[-1][0]}) "
                                    "is outstanding; one process runs one operation at a time "
                                    "(give a retried or crashed client a new process id)")
-            open_ops[ev.process] = (at, ev)
+            stack.append((at, ev))
             continue
-        if ev.process not in open_ops:
+        if not stack:
             raise HistoryError(f"{where}: process {ev.process!r} completes {ev.f} ({ev.type}) "
                                "without an invocation")
-        start, inv = open_ops.pop(ev.process)
+        start, inv = stack.pop()
         if ev.f != inv.f:
             raise HistoryError(f"{where}: process {ev.process!r} completes {ev.f} but "
                                f"invoked {inv.f} (at {start})")
         if ev.type == OK:
-            done.append((start, inv, at, ev.value))
+            done.append((start, inv, at, ev.value, False))
         elif ev.type == INFO:
-            done.append((start, inv, None, None))
-        # FAIL: the operation certainly had no effect
-    done += [(start, inv, None, None) for start, inv in open_ops.values()]
+            done.append((start, inv, None, None, False))
+        elif inv.f in spans:
+            done.append((start, inv, at, None, True))
+        # any other FAIL: the operation certainly had no effect
+    done += [(start, inv, None, None, False) for stack in open_ops.values() for start, inv in stack]
     done.sort(key=lambda d: d[0])
-    return tuple(Op(n, inv.process, inv.f, inv.value, result, start, end)
-                 for n, (start, inv, end, result) in enumerate(done))
+    return tuple(Op(n, inv.process, inv.f, inv.value, result, start, end, failed)
+                 for n, (start, inv, end, result, failed) in enumerate(done))
 
 
 def read_jsonl(lines: Iterable[str], source: str = "history") -> History:

@@ -18,10 +18,12 @@ once) are the shared ones of :mod:`distcheck.properties.effects`.
 * :func:`no_orphan` -- at quiescence nothing is left behind (a reservation,
   a half message, an undo record);
 * :func:`no_dirty_read` / :func:`no_dirty_write` -- isolation between global
-  transactions, judged on a :mod:`~distcheck.properties.txn_history` of
-  operations: no read returns a value written by a global transaction that
-  has not completed; no write overwrites such a value (Berenson et al.'s P1
-  and P0).  :func:`dirty_reads` and :func:`dirty_writes` list the anomalies.
+  transactions, judged on a :mod:`~distcheck.properties.history` of
+  key-value ``read`` and ``write`` operations (values ``[key, v]``) inside
+  ``txn`` spans: no read returns a value written by a global transaction
+  that has not completed; no write overwrites such a value (Berenson et
+  al.'s P1 and P0).  :func:`dirty_reads` and :func:`dirty_writes` list the
+  anomalies.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 from distcheck import Property, eventually
 from distcheck.properties import effects
-from distcheck.properties.txn_history import OK, Event, Operation, operations
+from distcheck.properties.history import Event, HistoryError, Op, operations
 
 #: (model, state) -> each participant's outcome ("committed", "aborted", anything else = undecided)
 Outcomes = Callable[[Any, Any], Iterable[Any]]
@@ -135,53 +137,59 @@ def no_orphan(leftovers: Leftovers, quiescent: Predicate, *, expect: str = "hold
 # --------------------------------------------------------------------------- isolation
 
 
-def _open_txn(ops: list[Operation], write: Operation, at: int, txn: str) -> bool:
+def _open_txn(ops: tuple[Op, ...], write: Op, at: float, txn: str) -> bool:
     """Whether ``write`` lies inside a ``txn`` of its process that is not completed at ``at``."""
     for t in ops:
-        if (t.f == txn and t.process == write.process and t.invoked < write.invoked
-                and (t.completed is None or t.completed > write.invoked)):
-            return t.completed is None or t.completed > at
+        if t.f == txn and t.process == write.process and t.invoke < write.invoke < t.end:
+            return t.end > at
     return False
 
 
-def _writes(ops: list[Operation]) -> list[Operation]:
-    return [o for o in ops if o.f == "write" and o.outcome == OK]
+def _kv(pair: Any, op: Op) -> tuple[Any, Any]:
+    if not (isinstance(pair, tuple) and len(pair) == 2):
+        raise HistoryError(f"{op.describe()}: a read or write value must be [key, v] "
+                           "(a read invokes [key, None])")
+    return pair
 
 
-def dirty_reads(history: Iterable[Event], txn: str = "txn") -> list[tuple[Operation, Operation]]:
+def _writes(ops: tuple[Op, ...]) -> list[Op]:
+    return [o for o in ops if o.f == "write" and not o.pending]
+
+
+def dirty_reads(history: Iterable[Event], txn: str = "txn") -> list[tuple[Op, Op]]:
     """(read, write) pairs: the read returned a value written by a ``txn`` not yet completed.
 
     The write a read saw is the latest completed write of its key with the
     value it returned; a read of a value no operation wrote saw the initial
     state.
     """
-    ops = operations(history)
+    ops = operations(history, spans=(txn,))
+    writes = _writes(ops)
     found = []
     for r in ops:
-        if r.f != "read" or r.outcome != OK:
+        if r.f != "read" or r.pending:
             continue
-        seen = [w for w in _writes(ops) if w.key == r.key and w.value == r.value
-                and w.completed is not None and r.completed is not None and w.completed < r.completed]
+        seen = [w for w in writes if _kv(w.value, w) == _kv(r.result, r) and w.end < r.end]
         if not seen:
             continue
-        w = max(seen, key=lambda o: o.completed or 0)
-        if w.process != r.process and _open_txn(ops, w, r.completed or 0, txn):
+        w = max(seen, key=lambda o: o.end)
+        if w.process != r.process and _open_txn(ops, w, r.end, txn):
             found.append((r, w))
     return found
 
 
-def dirty_writes(history: Iterable[Event], txn: str = "txn") -> list[tuple[Operation, Operation]]:
+def dirty_writes(history: Iterable[Event], txn: str = "txn") -> list[tuple[Op, Op]]:
     """(later write, earlier write) pairs: a write overwrote one of a ``txn`` not yet completed."""
-    ops = operations(history)
+    ops = operations(history, spans=(txn,))
     writes = _writes(ops)
     found = []
     for w2 in writes:
-        before = [w for w in writes if w.key == w2.key and w.completed is not None
-                  and w.completed < w2.invoked]
+        key = _kv(w2.value, w2)[0]
+        before = [w for w in writes if _kv(w.value, w)[0] == key and w.end < w2.invoke]
         if not before:
             continue
-        w1 = max(before, key=lambda o: o.completed or 0)
-        if w1.process != w2.process and _open_txn(ops, w1, w2.invoked, txn):
+        w1 = max(before, key=lambda o: o.end)
+        if w1.process != w2.process and _open_txn(ops, w1, w2.invoke, txn):
             found.append((w2, w1))
     return found
 

@@ -16,8 +16,8 @@ orchestrator (seed §12, §14):
   balances at some moment.
 
 The reader's reads and the saga's writes are kept in a
-:mod:`~distcheck.properties.txn_history` (the saga is one global transaction,
-from T1 to its end), and the refunds in an effect log.
+:mod:`~distcheck.properties.history` (the saga is one global transaction, a
+``txn`` span from T1 to its end), and the refunds in an effect log.
 
 * ``transactions.saga``: idempotent refund (account A keeps the saga ids it
   refunded), no read protection: the reader sees the money missing (a
@@ -37,8 +37,8 @@ from typing import NamedTuple
 
 from distcheck import Faults, Model, action, branch, fault, sometimes
 from distcheck.properties import effects, transactions
-from distcheck.properties.effects import Effect, record
-from distcheck.properties.txn_history import Event, complete, instant, invoke
+from distcheck.properties.effects import Effect
+from distcheck.properties.history import FAIL, INVOKE, OK, Event, instant, record
 
 SAGA, READER = "saga", "reader"
 
@@ -86,7 +86,7 @@ class Saga(Model):
     def t1_debit(self, s: S):
         """T1: debit A (a local transaction that commits at once)."""
         if s.phase == "start":
-            history = instant(invoke(s.history, SAGA, "txn"), SAGA, "write", "A", s.a - 1)
+            history = instant(record(s.history, SAGA, INVOKE, "txn"), SAGA, "write", ("A", s.a - 1))
             return s._replace(a=s.a - 1, phase="debited", history=history,
                               pending=frozenset({"A"}) if self.semantic_lock else s.pending)
 
@@ -94,9 +94,9 @@ class Saga(Model):
     def t2_credit(self, s: S):
         """T2: credit B -- or B refuses, and the saga turns to compensation."""
         if s.phase == "debited":
-            history = instant(s.history, SAGA, "write", "B", s.b + 1)
+            history = instant(s.history, SAGA, "write", ("B", s.b + 1))
             yield branch("ok", s._replace(b=s.b + 1, phase="done", pending=frozenset(),
-                                          history=complete(history, SAGA, "txn")))
+                                          history=record(history, SAGA, OK, "txn")))
             yield branch("fails", s._replace(phase="compensating",
                                              refund_requests=s.refund_requests + 1))
 
@@ -114,7 +114,7 @@ class Saga(Model):
                 refund_acks=s.refund_acks - 1,
                 phase="compensated" if done else s.phase,
                 pending=frozenset() if done else s.pending,
-                history=complete(s.history, SAGA, "txn", "fail") if done else s.history)
+                history=record(s.history, SAGA, FAIL, "txn") if done else s.history)
 
     # -- account A's service ------------------------------------------------------------
 
@@ -127,8 +127,8 @@ class Saga(Model):
         if self.idempotent_compensation and SAGA in s.refunded:
             return s
         return s._replace(a=s.a + 1, refunded=s.refunded | {SAGA},
-                          history=instant(s.history, SAGA, "write", "A", s.a + 1),
-                          effects=record(s.effects, SAGA, "refund"))
+                          history=instant(s.history, SAGA, "write", ("A", s.a + 1)),
+                          effects=effects.record(s.effects, SAGA, "refund"))
 
     @fault("drop")
     def drop_ack(self, s: S):
@@ -141,8 +141,8 @@ class Saga(Model):
     def read_balances(self, s: S):
         """Another service reads both balances (waiting while a row it reads is pending)."""
         if s.reader == "idle" and not s.pending:
-            history = instant(instant(s.history, READER, "read", "A", s.a), READER, "read", "B",
-                              s.b)
+            history = instant(s.history, READER, "read", ("A", None), ("A", s.a))
+            history = instant(history, READER, "read", ("B", None), ("B", s.b))
             return s._replace(reader="read", history=history)
 
     # -- properties ---------------------------------------------------------------------

@@ -19,8 +19,8 @@ say) through Seata's data source proxy (seed §14):
   operator -- it never silently overwrites.
 
 Each global transaction's writes, and a non-Seata writer's, go into a
-:mod:`~distcheck.properties.txn_history` (a global transaction runs from its
-first step to the end of phase 2).
+:mod:`~distcheck.properties.history` (a global transaction is a ``txn`` span
+from its first step to the end of phase 2).
 
 * ``transactions.seata_at``: no dirty write, and no update is lost.
 * ``transactions.seata_at.no_global_lock``: branches commit locally without
@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 from distcheck import Model, action, branch, invariant, put, sometimes
 from distcheck.properties import transactions
-from distcheck.properties.txn_history import Event, complete, instant, invoke
+from distcheck.properties.history import FAIL, INVOKE, OK, Event, instant, record
 
 GLOBALS = ("g0", "g1")
 WRITER = "writer"
@@ -86,7 +86,7 @@ class SeataAT(Model):
         i = GLOBALS.index(g)
         if self.global_lock and s.phase[i] == "init" and s.lock is None:
             return s._replace(lock=g, phase=put(s.phase, i, "locked"),
-                              history=invoke(s.history, g, "txn"))
+                              history=record(s.history, g, INVOKE, "txn"))
 
     @action(g="globals_")
     def local_commit(self, s: S, g: str):
@@ -95,11 +95,11 @@ class SeataAT(Model):
         ready = "locked" if self.global_lock else "init"
         if s.phase[i] != ready:
             return None
-        history = s.history if self.global_lock else invoke(s.history, g, "txn")
+        history = s.history if self.global_lock else record(s.history, g, INVOKE, "txn")
         after = s.row + 1
         return s._replace(row=after, phase=put(s.phase, i, "prepared"),
                           undo=put(s.undo, i, (s.row, after)),
-                          history=instant(history, g, "write", "row", after))
+                          history=instant(history, g, "write", ("row", after)))
 
     # -- phase 2 ------------------------------------------------------------------------
 
@@ -112,16 +112,16 @@ class SeataAT(Model):
         lock = None if s.lock == g else s.lock
         yield branch("commit", s._replace(
             phase=put(s.phase, i, "committed"), undo=put(s.undo, i, None), lock=lock,
-            history=complete(s.history, g, "txn")))
+            history=record(s.history, g, OK, "txn")))
         before, after = s.undo[i]
         if self.image_check and s.row != after:
             # the row changed behind Seata's back: stop, keep the lock, call an operator
             yield branch("rollback", s._replace(phase=put(s.phase, i, "flagged")))
             return
-        history = instant(s.history, g, "write", "row", before)
+        history = instant(s.history, g, "write", ("row", before))
         yield branch("rollback", s._replace(
             row=before, phase=put(s.phase, i, "rolled_back"), undo=put(s.undo, i, None),
-            lock=lock, history=complete(history, g, "txn", "fail")))
+            lock=lock, history=record(history, g, FAIL, "txn")))
 
     # -- a writer outside Seata ---------------------------------------------------------
 
@@ -131,7 +131,7 @@ class SeataAT(Model):
         if self.outside_writer and s.writer == "idle":
             value = s.row + OUTSIDE_DELTA
             return s._replace(row=value, writer="wrote",
-                              history=instant(s.history, WRITER, "write", "row", value))
+                              history=instant(s.history, WRITER, "write", ("row", value)))
 
     # -- properties ---------------------------------------------------------------------
 
