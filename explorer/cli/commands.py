@@ -275,11 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     gra.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     gra.add_argument("--max-states", type=_positive, metavar="N",
                      help="refuse graphs larger than this (default: 5000)")
-    fam = sub.add_parser("report", parents=[debug], help="check a family's models and write its Markdown page "
-                         "(exit 0 all as expected, 1 a verdict differs)")
-    fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
-                     "or your models: a file, folder or module")
+    fam = sub.add_parser("report", parents=[debug], epilog=EXIT_CODES,
+                         help="check a family's models and write its Markdown page, or "
+                         "(--html) a self-contained HTML report of any models")
+    fam.add_argument("family", metavar="SPEC", nargs="*",
+                     help="a family (model id prefix, e.g. locks), or your models: a file, folder "
+                     "or module; with --html any number of SPECs (default: as 'check')")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    fam.add_argument("--html", metavar="OUT.html",
+                     help="write one self-contained HTML page (verdicts, coverage, step tables, "
+                     "sequence diagrams and small state graphs as inline SVG; opens offline)")
     lin = sub.add_parser("linearizable", parents=[debug], help="check a recorded history (Jepsen-style "
                          "JSON lines) for linearizability (exit 0 linearizable, 1 not, 3 inconclusive)")
     lin.add_argument("history", metavar="HISTORY.jsonl",
@@ -994,6 +999,14 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from distcheck.outputs.pages import write
 
+    if args.html:
+        if args.output:
+            raise BadInput("give either --html OUT.html or --output PAGE.md, not both")
+        return _report_html(args)
+    if len(args.family) != 1:
+        raise BadInput("the Markdown page is one family's: give one SPEC (e.g. 'distcheck report "
+                       "locks'), or --html OUT.html for a report of several")
+    args.family = args.family[0]
     output = OutputPlan().file(args.output, "--output") if args.output else None
     text, results = write(args.family, output)
     if output is None:
@@ -1001,6 +1014,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+def _report_html(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
+    from distcheck.engines import graph as state_graph
+    from distcheck.engines.bfs import Bounds
+    from distcheck.engines.checker import Options, check_model
+    from distcheck.outputs.html import MAX_GRAPH_STATES, report
+
+    target = OutputPlan().file(args.html, "--html")
+    config = catalog.project_config()
+    models = instantiate_all(args.family, [], config=config)
+    sections, graphs, results = [], {}, []
+    for model in models:
+        mine = check_model(model, Options(coverage=True))
+        sections.append((model, mine))
+        results += mine
+        if any(r.trace is not None and r.stats.total_states > 0 for r in mine):  # explored
+            g = state_graph.build(model, Bounds(max_states=MAX_GRAPH_STATES + 1))
+            if g.cut is None and len(g) <= MAX_GRAPH_STATES:
+                graphs[model.id] = g
+    write_atomic(target, report(sections, graphs), "--html")
+    print(f"wrote {target} ({len(results)} verdicts, {len(models)} models)", file=sys.stderr)
+    from distcheck.outputs.gate import dead_actions
+
+    return check_exit_code(results, bool(dead_actions(results)))
 
 
 # --------------------------------------------------------------------------- linearizable
