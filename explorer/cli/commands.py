@@ -7,18 +7,21 @@ models (``[tool.distcheck] models`` in pyproject.toml, and the
 ``distcheck.models`` entry points), or on the bundled catalogue when the
 project configures none.
 
-Exit codes: 0 every verdict as expected (or a trace reproduced), 1 a verdict
-differs (or a trace is stale, or a real system diverged from the model), 2 bad
-input, with one line on stderr, 3 only inconclusive results (a bound --max-seconds,
---max-states, --max-memory or --max-depth cut a search before its verdict; an
-invariant too weak to be inductive; for ``conform``, a violation that did not show
-on the real system), 5 an internal error (a bug in distcheck: one line, the
-traceback with --debug), 130 interrupted.
+Exit codes (:data:`EXIT_CODES`, one table for every command): 0 every verdict
+as expected (or a trace reproduced), 1 a verdict differs (or a trace is stale, a
+real system diverged from the model, or an action never fired in a complete
+search), 2 bad input, with one line on stderr, 3 only inconclusive results (a
+bound --max-seconds, --max-states, --max-memory or --max-depth cut a search
+before its verdict; an invariant too weak to be inductive; for ``conform``, a
+violation that did not show on the real system), 4 drift from a baseline, 5 an
+internal error (a bug in distcheck: one line, the traceback with --debug), 130
+interrupted.  When several apply: 2 or 5 first, then 130, then 1, then 4, then 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -38,7 +41,17 @@ EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 #: only inconclusive results: a bound or time limit cut the search, an invariant is too weak,
 #: or a trace's violation did not show on the real system
 EXIT_INCONCLUSIVE = 3
+EXIT_DRIFT = 4
 EXIT_INTERNAL, EXIT_INTERRUPTED = 5, 130
+#: the table ``--help`` prints and every command follows
+EXIT_CODES = (
+    "exit codes (every command): 0 all as expected; 1 a verdict differs from the expected one "
+    "(or an action never fired in a complete search, a trace is stale, a real system diverged); "
+    "2 bad input; 3 only inconclusive results (a bound or budget cut a search); 4 drift from "
+    "a --baseline; 5 internal error (a bug in distcheck); 130 interrupted (the table, --json "
+    "and --junit are still written). When several apply: 2 or 5, then 130, then 1, then 4, "
+    "then 3"
+)
 #: where an internal error is reported when the installed package names no tracker
 REPORT_FALLBACK = "the distcheck maintainers (the issue tracker of the repository you installed it from)"
 DEFAULT_TRACE_DIR = "traces"
@@ -93,6 +106,16 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (0 <= value and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a fraction >= 0 (0.05 is 5%%)")
+    return value
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)
@@ -135,8 +158,7 @@ def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: s
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="distcheck", description="Check protocol models: exhaustively, by simulation, with Hypothesis or with Z3.",
-                     epilog="exit codes: 0 all as expected, 1 a verdict differs, 2 bad input, "
-                     "5 internal error (a bug in distcheck), 130 interrupted")
+                     epilog=EXIT_CODES)
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     # every command takes --debug too; SUPPRESS keeps the top-level value when it is absent
     debug = argparse.ArgumentParser(add_help=False)
@@ -149,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="list only these (default: your models, then the bundled catalogue)")
     lst.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
 
-    chk = sub.add_parser("check", parents=[debug], help="check models and print the verdict table")
+    chk = sub.add_parser("check", parents=[debug], help="check models and print the verdict table",
+                         epilog=EXIT_CODES)
     chk.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
     chk.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
     chk.add_argument("--param", "-p", action="append", type=_param, default=[],
@@ -185,6 +208,31 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--junit", metavar="FILE", help="also write the verdicts as JUnit XML")
     chk.add_argument("--save-traces", metavar="DIR",
                      help="where counterexample traces are written (default: ./traces)")
+    chk.add_argument("--coverage", action="store_true",
+                     help="explore every reachable state even once each property is decided, "
+                     "so that action coverage is complete (an action that never fires fails)")
+    chk.add_argument("--baseline", metavar="FILE",
+                     help="compare verdicts, state counts and coverage with FILE (written by "
+                     "'check --json'); exit 4 on drift")
+    chk.add_argument("--update-baseline", action="store_true",
+                     help="with --baseline: write this run's results to FILE instead of "
+                     "comparing (deliberately accepting the change)")
+    chk.add_argument("--tolerance", type=_fraction, default=0.0, metavar="F",
+                     help="with --baseline: a count may move by this fraction without being "
+                     "drift (default 0: exact)")
+    chk.add_argument("--quiet", "-q", action="store_true",
+                     help="print no progress on stderr (no heartbeat, no live display)")
+    chk.add_argument("--heartbeat", type=_seconds, default=None, metavar="S",
+                     help="when stderr is not a terminal, print a progress line every S "
+                     "seconds (default 10)")
+
+    dif = sub.add_parser("diff", parents=[debug], epilog=EXIT_CODES,
+                         help="compare two 'check --json' documents: verdicts, counts, coverage "
+                         "(exit 4 on drift)")
+    dif.add_argument("old", metavar="OLD.json")
+    dif.add_argument("new", metavar="NEW.json")
+    dif.add_argument("--tolerance", type=_fraction, default=0.0, metavar="F",
+                     help="a count may move by this fraction without being drift (default 0)")
 
     rep = sub.add_parser("replay", parents=[debug], help="re-execute a saved trace and print its step table")
     rep.add_argument("file", metavar="FILE")
@@ -227,11 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     gra.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     gra.add_argument("--max-states", type=_positive, metavar="N",
                      help="refuse graphs larger than this (default: 5000)")
-    fam = sub.add_parser("report", parents=[debug], help="check a family's models and write its Markdown page "
-                         "(exit 0 all as expected, 1 a verdict differs)")
-    fam.add_argument("family", metavar="SPEC", help="a family (model id prefix, e.g. locks), "
-                     "or your models: a file, folder or module")
+    fam = sub.add_parser("report", parents=[debug], epilog=EXIT_CODES,
+                         help="check a family's models and write its Markdown page, or "
+                         "(--html) a self-contained HTML report of any models")
+    fam.add_argument("family", metavar="SPEC", nargs="*",
+                     help="a family (model id prefix, e.g. locks), or your models: a file, folder "
+                     "or module; with --html any number of SPECs (default: as 'check')")
     fam.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    fam.add_argument("--html", metavar="OUT.html",
+                     help="write one self-contained HTML page (verdicts, coverage, step tables, "
+                     "sequence diagrams and small state graphs as inline SVG; opens offline)")
     lin = sub.add_parser("linearizable", parents=[debug], help="check a recorded history (Jepsen-style "
                          "JSON lines) for linearizability (exit 0 linearizable, 1 not, 3 inconclusive)")
     lin.add_argument("history", metavar="HISTORY.jsonl",
@@ -291,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "graph": cmd_graph,
         "linearizable": cmd_linearizable,
         "conform": cmd_conform,
+        "diff": cmd_diff,
     }
     from distcheck.contract.catalog import take_broken
 
@@ -535,21 +589,6 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
     )
 
 
-def _progress_printer() -> Any:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(distinct: int, total: int, depth: int, queue: int, seconds: float) -> None:
-        rate = distinct / seconds if seconds > 0 else 0.0
-        sys.stderr.write(
-            f"\r  {distinct:,} distinct  {total:,} total  {rate:,.0f} states/s  "
-            f"depth {depth}  queue {queue:,}  {seconds:.0f}s  "
-        )
-        sys.stderr.flush()
-
-    return show
-
-
 SAMPLING_OPTIONS = ("runs", "steps", "seed")
 
 
@@ -638,15 +677,27 @@ def _no_hypothesis_folder(active: bool) -> Iterator[None]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from distcheck.cli.progress import HEARTBEAT_EVERY, interruptible, make_progress, showing
     from distcheck.contract import catalog
     from distcheck.contract.errors import ModelError
     from distcheck.engines.budget import Budget
-    from distcheck.engines.checker import check_model, checked_properties, no_such_property
+    from distcheck.engines.checker import (
+        check_model,
+        checked_properties,
+        cut_results,
+        no_such_property,
+    )
+    from distcheck.outputs import gate
     from distcheck.outputs.tables import print_results, results_json
 
     if args.engine is not None:
         _check_bounds(args)  # before anything is loaded
         _check_sampling(args, "every model", args.engine)
+    if args.update_baseline and not args.baseline:
+        raise BadInput("--update-baseline rewrites the file given by --baseline FILE; add it")
+    baseline = None
+    if args.baseline and not args.update_baseline:
+        baseline = gate.load(args.baseline, "--baseline")
     config = catalog.project_config()
     budget = Budget(args.max_seconds, args.max_states, args.max_memory)
     try:
@@ -656,10 +707,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"distcheck: {exc.cut} while building the models: nothing was checked; "
               "give more --max-seconds", file=sys.stderr)
         return EXIT_INCONCLUSIVE
-    progress = _progress_printer()
+    progress = make_progress(sys.stderr, args.quiet, args.heartbeat or HEARTBEAT_EVERY)
     options = [_options(m.id, args, config, progress, budget) for m in models]
     for model, opts in zip(models, options, strict=True):
         _check_sampling(args, model.id, opts.engine)
+        opts.coverage = args.coverage
     checked = [[p.name for p in checked_properties(m, o)] for m, o in zip(models, options, strict=True)]
     for name in args.property or ():
         if not any(name in names for names in checked):
@@ -679,23 +731,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = OutputPlan()
     if args.junit:
         plan.file(args.junit, "--junit")
+    if args.update_baseline:
+        plan.file(args.baseline, "--baseline")
     save_dir, deferred = _plan_traces(plan, args.save_traces,
                                       [(m, names or []) for m, _, names in runs])
 
     results = []
     with _no_hypothesis_folder(any(o.engine == "hypothesis" for _, o, _ in runs)), \
-            budget.watching():
-        for model, opts, only in runs:
+            budget.watching(), interruptible(budget), showing(progress):
+        for index, (model, opts, only) in enumerate(runs, start=1):
             if progress is not None:
-                sys.stderr.write(f"\r\033[K  checking {model.id} ...")
+                progress.begin(model.id, index, len(runs))
             try:
                 results += check_model(model, opts, only if args.property else None)
+            except KeyboardInterrupt:  # a search that did not stop when asked: cut it, go on
+                if budget.interrupted is None:
+                    budget.interrupt("SIGINT")
+                props = [p for p in checked_properties(model, opts) if p.name in (only or ())]
+                results += cut_results(model, props, f"search cut: {budget.spent}", opts.engine)
             except ModelError as exc:  # its own code fails: the other models' verdicts still count
                 if len(runs) == 1:
                     raise
                 catalog.note_broken(f"{exc}; its verdicts are missing")
-            if progress is not None:
-                sys.stderr.write("\r\033[K")
 
     # An output that fails now still leaves the verdicts on stdout; the exit is 2.
     problems = _save_traces(results, save_dir, deferred, catalog.project_root(config))
@@ -706,24 +763,77 @@ def cmd_check(args: argparse.Namespace) -> int:
             write_junit(results, args.junit)
         except BadInput as exc:
             problems.append(str(exc))
-    _emit(lambda: print(results_json(results)) if args.json else print_results(results))
+    entries = gate.model_entries(models, results, {m.id: o for m, o, _ in runs})
+    extra = {"interrupted": budget.interrupted} if budget.interrupted else {}
+    document = results_json(results, entries, **extra)
+    drift = None
+    if baseline is not None:
+        drift = gate.compare(baseline, json.loads(document), args.tolerance)
+    elif args.update_baseline:
+        try:
+            write_atomic(args.baseline, document + "\n", "--baseline")
+        except BadInput as exc:
+            problems.append(str(exc))
+    dead = gate.dead_actions(results)
+
+    def show() -> None:
+        if args.json:
+            print(document)
+            return
+        print_results(results)
+        for model, names in dead:
+            print(printable(f"coverage: {model}: never fired in a complete search: "
+                            f"{', '.join(names)} (a mistyped guard? if intended, declare "
+                            "may_be_dead = {\"name\": \"reason\"} in the model)"))
+        partial = sum(1 for e in entries if e["coverage"] and not e["coverage"]["complete"])
+        if partial:
+            print(f"coverage: partial for {partial} model{'s' if partial != 1 else ''} (a search "
+                  "stopped once its properties were decided, or was cut); --coverage explores "
+                  "to the end")
+        if args.update_baseline:
+            print(printable(f"baseline {args.baseline} rewritten ({len(results)} results)"))
+
+    _emit(show)
+    if drift is not None:  # on stderr with --json, so stdout stays one document
+        text = drift.text(args.baseline, "this run")
+        _emit(lambda: (sys.stderr if args.json else sys.stdout).write(text))
     if problems:
         more = f" (and {len(problems) - 1} more output problems)" if len(problems) > 1 else ""
         raise BadInput(problems[0] + more)
-    return check_exit_code(results)
+    if budget.interrupted:
+        _error(f"interrupted by {budget.interrupted}: results so far written, the rest "
+               "inconclusive")
+        return EXIT_INTERRUPTED
+    return check_exit_code(results, bool(dead), drift is not None and drift.drifted)
 
 
-def check_exit_code(results: list[Any]) -> int:
-    """0 all as expected; 3 when every other result is inconclusive because a bound cut
-    its search (CI can tell "out of budget" from "broken design"); 1 otherwise."""
+def check_exit_code(results: list[Any], dead: bool = False, drifted: bool = False) -> int:
+    """0 all as expected; 1 a verdict differs or an action never fired (``dead``); else 4 on
+    drift from a baseline; else 3 when every other result is inconclusive because a bound cut
+    its search (CI can tell "out of budget" from "broken design")."""
     from distcheck.contract.verdict import INCONCLUSIVE
 
     differing = [r for r in results if not r.as_expected]
-    if not differing:
-        return EXIT_OK
-    if all(r.verdict == INCONCLUSIVE and r.extra.get("cut") for r in differing):
-        return EXIT_INCONCLUSIVE
-    return EXIT_DIFFERS
+    cut_only = all(r.verdict == INCONCLUSIVE and r.extra.get("cut") for r in differing)
+    if dead or (differing and not cut_only):
+        return EXIT_DIFFERS
+    if drifted:
+        return EXIT_DRIFT
+    return EXIT_INCONCLUSIVE if differing else EXIT_OK
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``distcheck diff OLD NEW``: the gate's baseline comparison, offline."""
+    from distcheck.outputs import gate
+
+    old = gate.load(args.old, "OLD")
+    new = gate.load(args.new, "NEW")
+    drift = gate.compare(old, new, args.tolerance)
+    _emit(lambda: sys.stdout.write(drift.text(args.old, args.new)))
+    return EXIT_DRIFT if drift.drifted else EXIT_OK
 
 
 # --------------------------------------------------------------------------- replay
@@ -923,6 +1033,14 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from distcheck.outputs.pages import write
 
+    if args.html:
+        if args.output:
+            raise BadInput("give either --html OUT.html or --output PAGE.md, not both")
+        return _report_html(args)
+    if len(args.family) != 1:
+        raise BadInput("the Markdown page is one family's: give one SPEC (e.g. 'distcheck report "
+                       "locks'), or --html OUT.html for a report of several")
+    args.family = args.family[0]
     output = OutputPlan().file(args.output, "--output") if args.output else None
     text, results = write(args.family, output)
     if output is None:
@@ -930,6 +1048,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {output} ({len(results)} verdicts)", file=sys.stderr)
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_DIFFERS
+
+
+def _report_html(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
+    from distcheck.engines import graph as state_graph
+    from distcheck.engines.bfs import Bounds
+    from distcheck.engines.checker import Options, check_model
+    from distcheck.outputs.html import MAX_GRAPH_STATES, report
+
+    target = OutputPlan().file(args.html, "--html")
+    config = catalog.project_config()
+    models = instantiate_all(args.family, [], config=config)
+    sections, graphs, results = [], {}, []
+    for model in models:
+        mine = check_model(model, Options(coverage=True))
+        sections.append((model, mine))
+        results += mine
+        if any(r.trace is not None and r.stats.total_states > 0 for r in mine):  # explored
+            g = state_graph.build(model, Bounds(max_states=MAX_GRAPH_STATES + 1))
+            if g.cut is None and len(g) <= MAX_GRAPH_STATES:
+                graphs[model.id] = g
+    write_atomic(target, report(sections, graphs), "--html")
+    print(f"wrote {target} ({len(results)} verdicts, {len(models)} models)", file=sys.stderr)
+    from distcheck.outputs.gate import dead_actions
+
+    return check_exit_code(results, bool(dead_actions(results)))
 
 
 # --------------------------------------------------------------------------- linearizable

@@ -340,7 +340,7 @@ class Model:
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
     ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
-    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, and the
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``, and the
     methods ``init``, ``setup``, ``describe``, ``extra_properties``, plus the
     decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
@@ -364,6 +364,9 @@ class Model:
     strong_fair: ClassVar[tuple[Any, ...]] = ()
     #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
     slow: ClassVar[bool] = False
+    #: action names (or fault kinds) that may never fire, each with the reason why: action
+    #: coverage does not fail the gate for them (``{"tm_abort": "this variant never aborts"}``)
+    may_be_dead: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

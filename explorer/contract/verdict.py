@@ -188,6 +188,9 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     #: set by sampling engines (simulate, hypothesis), which can never prove ``holds``
     sampled: bool = False
+    #: the action coverage of the exhaustive search that decided it (``contract.coverage``);
+    #: shared by the model's results and reported once per model, not per result
+    coverage: Any = None
 
     @property
     def as_expected(self) -> bool:

@@ -28,6 +28,7 @@ from distcheck.contract.compiled import (
     property_holds,
     truth,
 )
+from distcheck.contract.coverage import coverage_of
 from distcheck.contract.errors import ModelError, passes_through, shown
 from distcheck.contract.model import DEADLOCK, Step
 from distcheck.contract.statecheck import render
@@ -68,6 +69,9 @@ class Exploration:
     violations: dict[str, tuple[Any, Any, Step | None]] = field(default_factory=dict)
     witnesses: dict[str, Any] = field(default_factory=dict)
     deadlock: Any = None
+    #: action name -> successors it generated / distinct states first reached through it
+    fired: dict[str, int] = field(default_factory=dict)
+    new: dict[str, int] = field(default_factory=dict)
 
 
 def explore(
@@ -111,6 +115,9 @@ def explore(
     stats.depth = 1
     result = Exploration(stats=stats, cut=None, parent=parent)
     violations, witnesses = result.violations, result.witnesses
+    fired, new = result.fired, result.new
+    for name in {a.name: None for a in model.actions}:
+        fired[name] = new[name] = 0
 
     invariants, wanted = _judge_initial(model, inits, invariants, wanted, violations, witnesses)
     undecided -= len(violations) + len(witnesses)
@@ -179,6 +186,7 @@ def explore(
                     if t is None:
                         continue
                     total += 1
+                    fired[a.name] += 1
                     if total >= due:
                         contract.check(t, a.step(args))
                         due = contract.next_due(total)
@@ -191,6 +199,7 @@ def explore(
                         else:
                             parent[t] = s
                             push(t)
+                            new[a.name] += 1
                             if judging:
                                 # a check returns exactly True or False; anything else is
                                 # judged (and refused) by truth(), off the fast path
@@ -390,8 +399,12 @@ def check(
     progress: Progress | None = None,
     check_deadlock: bool | None = None,
     budget: Budget | None = None,
+    full: bool = False,
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
+
+    With ``full`` the search goes on after every property is decided, so that
+    its action coverage is complete.
 
     A property of kind ``deadlock`` (:meth:`CompiledModel.deadlock_property`) is
     checked like any other.  ``properties`` default to the model's, with
@@ -405,7 +418,7 @@ def check(
         props += [model.deadlock_property()] if check_deadlock else []
     mine = [p for p in props if p.kind in SAFETY_KINDS]
     run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine),
-                  budget=budget)
+                  stop_when_decided=not full, budget=budget)
     meter = budget.meter("bfs trace building", bounds) if budget is not None else None
     return results_of(model, run, mine, meter)
 
@@ -419,12 +432,14 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
     stats = run.stats
     out: list[Result] = []
     params = model.param_values
+    coverage = coverage_of(model, run.fired, run.new, stats.complete)
 
     def result(p: BoundProperty, verdict: str, reason: str, trace: Trace | None = None,
                cut: bool = False) -> None:
         out.append(
             Result(model.id, params, p.name, p.kind, p.expect, verdict, reason, stats, ENGINE,
-                   trace, claims=tuple(p.claims), extra={"cut": reason} if cut else {})
+                   trace, claims=tuple(p.claims), extra={"cut": reason} if cut else {},
+                   coverage=coverage)
         )
 
     cut_reason = (

@@ -109,6 +109,8 @@ class Budget:
         self.phase = "model construction"
         #: the first command-wide bound that ran out (time or memory); it stays spent
         self.spent: str | None = None
+        #: the signal that interrupted the command (``SIGINT``, ``SIGTERM``), if any
+        self.interrupted: str | None = None
 
     def __bool__(self) -> bool:
         return any(b is not None for b in (self.max_seconds, self.max_states, self.max_memory))
@@ -144,6 +146,11 @@ class Budget:
 
     def states_stored(self) -> int:
         return sum(self.charged.values())
+
+    def interrupt(self, signal_name: str) -> None:
+        """Stop every search at its next check, as a spent bound does (a signal arrived)."""
+        self.interrupted = signal_name
+        self.spent = f"interrupted by {signal_name}"
 
     # -- the command-wide bounds --------------------------------------------------------
 

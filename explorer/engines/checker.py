@@ -33,6 +33,8 @@ class Options:
     progress: Progress | None = None
     #: the command's budget, shared by every model checked with these options
     budget: Budget | None = None
+    #: explore to the end even once every property is decided: complete action coverage
+    coverage: bool = False
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -54,7 +56,8 @@ KIND_RUNNERS["liveness"] = "distcheck.engines.liveness:run"
 def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) -> list[Result]:
     from distcheck.engines import bfs
 
-    return bfs.check(model, props, options.bounds, options.progress, budget=options.budget)
+    return bfs.check(model, props, options.bounds, options.progress, budget=options.budget,
+                     full=options.coverage)
 
 
 def _load(path: str) -> Runner:

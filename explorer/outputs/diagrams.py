@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from distcheck.contract.state import describe_change, diff
@@ -76,6 +77,42 @@ def _text(value: Any) -> str:
     return text.replace(";", ",").replace("#", "no.")
 
 
+@dataclass
+class Event:
+    """One step of a trace as a diagram draws it: an arrow ``src -> dst``, or a note on ``lane``."""
+
+    index: int
+    label: str
+    lane: str
+    changes: list[str]
+    src: str | None = None
+    dst: str | None = None
+    #: the lasso's loop starts at this step
+    loop_start: bool = False
+
+
+def sequence_events(trace: Trace, max_changes: int = 4) -> tuple[list[str], list[Event]]:
+    """The lanes (in order of appearance) and one event per step, for any renderer."""
+    lanes: dict[str, None] = {}
+    events: list[Event] = []
+    before = trace.initial
+    for i, st in enumerate(trace.steps, start=1):
+        changes = [describe_change(p, a, b, "→") for p, a, b in diff(before, st.state)]
+        if len(changes) > max_changes:
+            changes = changes[:max_changes] + [f"… {len(changes) - max_changes} more"]
+        loop = trace.loop_start is not None and i == trace.loop_start + 1
+        ends = None if st.fault else _endpoints(st.args)  # a dropped message is not delivered
+        if ends is not None:
+            lanes.update(dict.fromkeys(ends))
+            events.append(Event(i, st.label(), ends[1], changes, ends[0], ends[1], loop))
+        else:
+            who = _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM)
+            lanes[who] = None
+            events.append(Event(i, st.label(), who, changes, loop_start=loop))
+        before = st.state
+    return list(lanes), events
+
+
 def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
     """The trace as a Mermaid ``sequenceDiagram`` (one note or arrow per step)."""
     lanes: dict[str, str] = {}
@@ -86,28 +123,20 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
             lanes[label] = _lane_id(label)
         return lanes[label]
 
-    before = trace.initial
     loop_open = False
-    for i, st in enumerate(trace.steps, start=1):
-        changes = [_text(describe_change(p, a, b, "→")) for p, a, b in diff(before, st.state)]
-        if len(changes) > max_changes:
-            changes = changes[:max_changes] + [f"… {len(changes) - max_changes} more"]
-        label = f"{i}. {_text(st.label())}"
-        if trace.loop_start is not None and i == trace.loop_start + 1:
+    for ev in sequence_events(trace, max_changes)[1]:
+        label = f"{ev.index}. {_text(ev.label)}"
+        if ev.loop_start:
             body.append("    rect rgb(255, 245, 220)")
             loop_open = True
             body.append(f"    Note over {lane(SYSTEM)}: loop starts (repeats forever)")
-        ends = None if st.fault else _endpoints(st.args)  # a dropped message is not delivered
-        if ends is not None:
-            src, dst = ends
-            body.append(f"    {lane(src)}->>{lane(dst)}: {label}")
+        if ev.src is not None and ev.dst is not None:
+            body.append(f"    {lane(ev.src)}->>{lane(ev.dst)}: {label}")
         else:
-            who = _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM)
-            body.append(f"    Note over {lane(who)}: {label}")
-        if changes:
-            where = lane(ends[1]) if ends else lane(who)
-            body.append(f"    Note right of {where}: {'<br/>'.join(changes)}")
-        before = st.state
+            body.append(f"    Note over {lane(ev.lane)}: {label}")
+        if ev.changes:
+            body.append(f"    Note right of {lane(ev.lane)}: "
+                        f"{'<br/>'.join(_text(c) for c in ev.changes)}")
     if loop_open:
         body.append("    end")
     elif trace.loop_start is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from distcheck.contract.files import write_atomic
 from distcheck.contract.verdict import Result
+from distcheck.outputs.tables import trace_text
 
 
 def write_junit(results: list[Result], path: str | Path) -> Path:
@@ -34,6 +35,9 @@ def write_junit(results: list[Result], path: str | Path) -> Path:
             if r.as_expected:
                 ET.SubElement(case, "system-out").text = summary
             else:
-                ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = summary
+                story = summary
+                if r.trace is not None:  # what happened, not only where the trace file is
+                    story += "\n\n" + trace_text(r.trace)  # its cells are escaped already
+                ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = story
     blob = ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
     return write_atomic(path, blob, "--junit")

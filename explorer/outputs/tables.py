@@ -93,10 +93,19 @@ def print_results(results: list[Result], file: IO[str] | None = None) -> None:
         c.print(f"[green]all {len(results)} verdicts as expected{note}[/]")
 
 
-def results_json(results: list[Result]) -> str:
-    """The ``--json`` document: a format name and version, then one entry per result."""
-    return json.dumps({"format": RESULTS_FORMAT, "version": RESULTS_VERSION,
-                       "results": [r.to_json() for r in results]}, indent=2)
+def results_json(results: list[Result], models: list[dict[str, Any]] | None = None,
+                 **run: Any) -> str:
+    """The ``--json`` document: a format name and version, the tool's version, what the run
+    was (``run``: e.g. ``interrupted``), one entry per model checked (source, hash,
+    options, coverage) and one per result."""
+    from distcheck.outputs.gate import tool_version
+
+    doc: dict[str, Any] = {"format": RESULTS_FORMAT, "version": RESULTS_VERSION,
+                           "distcheck": tool_version(), **run}
+    if models is not None:
+        doc["models"] = models
+    doc["results"] = [r.to_json() for r in results]
+    return json.dumps(doc, indent=2)
 
 
 def step_table(trace: Trace, replayed: Replay | None = None) -> Table:

@@ -150,6 +150,7 @@ class PartitionedInstance(Registry):
     """Registry, an instance alive but cut off from the registry.  Claims: GOV-1b."""
 
     id = "governance.registry.partition"
+    may_be_dead = {"call": "a late call needs a crashed instance, and nothing crashes here"}
     claims = ("GOV-1b",)
     defaults = {"crashes": 0, "partitions": 1}
     expected = {"no_call_to_crashed": "holds", "no_false_eviction": "violated"}

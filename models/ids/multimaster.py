@@ -58,6 +58,7 @@ class MultiMaster(Model):
     step = Param(2, at_least=1, doc="auto_increment_increment shared by all masters")
     ids_per_node = Param(3, at_least=1, doc="IDs each master issues (BFS bound)")
     nodes_added = Param(0, at_least=0, at_most=2, doc="masters added later, step unchanged")
+    may_be_dead = {"add_node": "masters are added only when nodes_added > 0"}
 
     def init(self):
         yield Masters(((),) * self.all_nodes, 0)

@@ -51,6 +51,7 @@ class RedisIncr(VariantModel):
     design_choices = ("persistence",)
     #: what survives a crash: "none", "snapshot" or "aof_always"
     persistence: ClassVar[str] = "none"
+    may_be_dead = {"save": "snapshots are taken only with persistence = \"snapshot\""}
 
     def init(self):
         yield Redis(True, 0, 0, (), self.requests, **self.faults.initial())

@@ -49,6 +49,7 @@ class AsyncFailover(Model):
                     restart=False)
     #: acquisition waits for the replica's acknowledgement (WAIT 1)
     wait_for_replica = False
+    may_be_dead = {"replica_acked": "clients wait for the replica only with wait_for_replica"}
 
     def init(self):
         yield FoState(pc=("idle",) * self.clients, on_primary=None, on_replica=None,

@@ -79,6 +79,7 @@ class Redlock(Model):
     # Params horizon=2 (last tick), crashes=1 (store crashes), clock_jumps=1 (used when drift > 0)
     faults = Faults(tick=2, crash=1, clock_jump=1)
     drift = Param(0, at_least=0, doc="ticks one clock_jump moves a store's clock ahead")
+    may_be_dead = {"clock_jump": "a clock jumps by drift ticks: never while drift = 0"}
     drift_allowance = Param(0, at_least=0, doc="ticks subtracted from the TTL for validity")
     #: ticks a crashed store must stay down before rejoining (None: at once)
     rejoin_after_ttl = False

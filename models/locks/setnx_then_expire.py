@@ -125,4 +125,5 @@ class SetNxPx(SetnxThenExpire):
 
     id = "locks.setnx_then_expire.set_nx_px"
     atomic = True
+    may_be_dead = {"set_expiry": "SET NX PX sets the expiry in the same command"}
     expected = {"eventually_free": "holds"}

@@ -291,6 +291,8 @@ class WatchLockNode(ZooKeeperLock):
     """
 
     id = "locks.zookeeper.watch_lock_node"
+    may_be_dead = {"tick": "nothing crashes here, so no session goes silent and time is idle",
+                   "expire": "nothing crashes here, so no session goes silent and expires"}
     claims = ("LK-2c",)
     watch_predecessor = False
     defaults = {"crashes": 0}

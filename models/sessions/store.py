@@ -59,6 +59,8 @@ class StickySessions(Model):
     where: ClassVar[str] = "memory"
     #: the store keeps its data across a restart (append-only file)
     persistent: ClassVar[bool] = True
+    may_be_dead = {"crash_store": "there is a session store only when where = \"store\"",
+                   "restart_store": "there is a session store only when where = \"store\""}
 
     def init(self):
         yield Sess((True,) * self.servers, (frozenset(),) * self.servers, True, frozenset(),

@@ -68,6 +68,8 @@ class LocalMessageTable(NodeModel):
     idempotent_consumer = True
     #: order row and outbox row in one local transaction (False: two)
     one_transaction = True
+    may_be_dead = {"write_message": "the outbox row has a transaction of its own only when "
+                                    "one_transaction = False"}
     design_choices = ("idempotent_consumer", "one_transaction")
 
     def setup(self) -> None:

@@ -72,6 +72,7 @@ class SeataAT(Model):
     image_check = True
     #: a plain local transaction writes the row once, outside Seata
     outside_writer = False
+    may_be_dead = {"outside_write": "there is a writer outside Seata only with outside_writer"}
     design_choices = ("global_lock", "image_check", "outside_writer")
     globals_ = GLOBALS
 
@@ -163,6 +164,7 @@ class NoGlobalLock(SeataAT):
     """
 
     id = "transactions.seata_at.no_global_lock"
+    may_be_dead = {"acquire_global_lock": "this variant takes no global lock"}
     global_lock = False
     expected = {"no_dirty_write": "violated"}
 
