@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from distcheck.conformance.adapter import Adapter, Observation
+from distcheck.contract.errors import BadInput
 
 ORDER = "o1"
 GOODS_ID = 2
@@ -280,7 +281,11 @@ class PostgresIdempotency(SqlIdempotency):
     mark = "%s"
 
     def start(self) -> None:
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise BadInput("PostgresIdempotency needs psycopg: pip install "
+                           "'distcheck[conformance]'") from None
 
         from distcheck.conformance.servers import PostgresServer
 
