@@ -3,8 +3,11 @@
 A user writes an :class:`Adapter` (one method per model action and fault,
 returning what the client saw in the model's terms); ``distcheck conform``
 re-executes a saved counterexample on the real system, or drives random
-walks through the model and the system side by side.  Bundled adapters for
-the lock family live in :mod:`distcheck.conformance.redis_locks` (they need
+walks through the model and the system side by side.  Bundled adapters: the
+lock family in :mod:`distcheck.conformance.redis_locks`, the idempotency
+family's SQL designs on SQLite and PostgreSQL in
+:mod:`distcheck.conformance.idempotency` and its token designs in
+:mod:`distcheck.conformance.redis_tokens` (Redis and PostgreSQL need
 ``pip install 'distcheck[conformance]'``); :mod:`distcheck.conformance.servers`
 starts real servers on loopback for them and for tests.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -190,5 +191,7 @@ class PostgresServer(Server):
 
     def version(self) -> str:
         out = subprocess.run([self.binary, "--version"], capture_output=True, text=True,
-                             check=False).stdout.split()
-        return f"PostgreSQL {out[-1] if out else '?'}"
+                             check=False).stdout
+        # "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)": the first dotted number
+        found = re.search(r"\d+(?:\.\d+)+", out)
+        return f"PostgreSQL {found.group() if found else '?'}"

@@ -1,12 +1,11 @@
-"""A shop's duplicate-request defences, checked by distcheck and run against SQLite and PostgreSQL.
+"""A shop's duplicate-request defence, checked by distcheck and run against SQLite.
 
-A client's request is delivered twice (a retry after a timeout): two
-handlers, ``h = 0`` and ``h = 1``, each with its own database connection,
-process the same request.  IDP-4: the request carries the order's version
-as the client read it, and the update applies only where the row still has
-it.  IDP-6: the request inserts the order by its number, which a unique
-constraint guards; sharding keeps that only while every copy of a request
-is routed to the same shard.
+A user's own project (the bundled idempotency family has its own adapters
+in distcheck.conformance): a client's request is delivered twice (a retry
+after a timeout): two handlers, ``h = 0`` and ``h = 1``, each with its own
+database connection, process the same request.  IDP-4: the request carries
+the order's version as the client read it, and the update applies only
+where the row still has it.
 """
 
 from __future__ import annotations
@@ -63,54 +62,3 @@ class UnversionedUpdate(OptimisticUpdate):
     id = "shop.optimistic_update.unversioned"
     versioned = False
     expected = {"paid_once": "violated"}
-
-
-class Orders(NamedTuple):
-    rows: tuple[int, ...]  # rows with order number 42, per shard
-    outcome: tuple[str, ...]  # per handler: pending | created | duplicate
-
-
-class UniqueOrder(Model):
-    """INSERT INTO orders (order_no) VALUES (42) under a unique constraint on order_no.
-
-    Claims: IDP-6.  The second copy's INSERT violates the constraint and is
-    answered as a duplicate: one row.
-    """
-
-    id = "shop.unique_order"
-    claims = ("IDP-6",)
-    shards = 1
-
-    def shard_of(self, h: int) -> int:
-        """Routing by the order number: every copy goes to the same shard."""
-        return 0
-
-    def init(self):
-        yield Orders((0,) * self.shards, ("pending",) * HANDLERS)
-
-    @action(h=HANDLERS)
-    def insert(self, s: Orders, h: int):
-        if s.outcome[h] == "pending":
-            shard = self.shard_of(h)
-            if s.rows[shard]:
-                return s._replace(outcome=put(s.outcome, h, "duplicate"))
-            return s._replace(rows=put(s.rows, shard, 1), outcome=put(s.outcome, h, "created"))
-
-    @invariant(expect="holds")
-    def one_row(self, s: Orders) -> bool:
-        """At most one row for the order, over all shards."""
-        return sum(s.rows) <= 1
-
-
-class ShardedByRequest(UniqueOrder):
-    """Two shards, each with the unique constraint, routed by request id: each copy elsewhere.
-
-    Claims: IDP-6 (violated when routing differs per request).
-    """
-
-    id = "shop.unique_order.sharded_by_request"
-    shards = 2
-    expected = {"one_row": "violated"}
-
-    def shard_of(self, h: int) -> int:
-        return h  # a retry is a new request id, hashed to another shard
