@@ -231,28 +231,39 @@ def _make_action(fn: Callable[..., Any], domains: dict[str, Domain], kind: str |
 _LANES = "__distcheck_lanes__"
 
 
+#: a participant: a template over the step's arguments, or ``fn(model, s, **args) -> str``
+Participant = str | Callable[..., str]
+
+
 class Lanes(NamedTuple):
     """Who takes a step (``actor``) and who receives what it sends (``to``, None for a local
-    step), as templates over the step's arguments: ``"rm {rm}"``, ``"shard {msg[dst]}"``."""
+    step): templates over the step's arguments (``"rm {rm}"``, ``"replica {msg.dst}"``), or
+    functions ``fn(model, s, **args)`` of the state before the step and its arguments."""
 
-    actor: str
-    to: str | None = None
+    actor: Participant
+    to: Participant | None = None
 
-    def resolve(self, args: dict[str, Any]) -> tuple[str, str | None]:
-        """The participants of one step, its arguments as the trace records them."""
-        return self.actor.format(**args), None if self.to is None else self.to.format(**args)
+    def resolve(self, model: Any, s: Any, args: dict[str, Any]) -> tuple[str, str | None]:
+        """The participants of one step taken in state ``s``."""
+        return _participant(self.actor, model, s, args), (
+            None if self.to is None else _participant(self.to, model, s, args))
 
 
-def lane(actor: str, to: str | None = None) -> Callable[[Any], Any]:
+def _participant(who: Participant, model: Any, s: Any, args: dict[str, Any]) -> str:
+    return who.format(**args) if isinstance(who, str) else str(who(model, s, **args))
+
+
+def lane(actor: Participant, to: Participant | None = None) -> Callable[[Any], Any]:
     """Name the participants of an action, for sequence diagrams: ``@lane("tm", to="rm {rm}")``.
 
     ``actor`` is the participant that takes the step; ``to`` the one that
     receives its message or call, drawn as an arrow ``actor -> to`` (a
     delivery ``tm -> rm 1``, a request ``client -> store``).  Without ``to``
     the step is a local step, a note on the actor's lane; a fault is always a
-    note.  Both are templates over the action's arguments, filled with their
-    values as the trace records them (``"{msg[rm]}"`` reads a field of a
-    message argument).  Place it above or below ``@action``.
+    note.  Each is a template over the action's arguments (``"{msg.rm}"``
+    reads a field of a message argument), or, when the state decides (the
+    server a load balancer picks), a function ``fn(model, s, **args)`` of
+    the state before the step.  Place it above or below ``@action``.
     """
     decl = Lanes(actor, to)
 
@@ -271,9 +282,10 @@ def lane(actor: str, to: str | None = None) -> Callable[[Any], Any]:
 def _check_lanes(decl: Lanes, name: str, argnames: list[str]) -> None:
     import string
 
-    for template in (t for t in decl if t is not None):
+    for template in (t for t in decl if t is not None and not callable(t)):
         if not isinstance(template, str) or not template:
-            raise TypeError(f"action {name}: @lane takes participant names (str), not {template!r}")
+            raise TypeError(f"action {name}: @lane takes participant names (str) or functions, "
+                            f"not {template!r}")
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
         except ValueError as exc:

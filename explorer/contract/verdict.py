@@ -159,21 +159,22 @@ class Reading:
     lane_order: tuple[str, ...] = ()
 
 
-def reading(model: CompiledModel, trace: Trace, states: list[Any]) -> Reading:
-    """The reading of ``trace`` whose raw states ``s0..sk`` (a prefix, for a stale trace)
-    the model reached."""
+def reading(model: CompiledModel, trace: Trace, states: list[Any], steps: list[Step]) -> Reading:
+    """The reading of ``trace`` whose raw states ``s0..sk`` and steps (a prefix, for a
+    stale trace) the model went through."""
     own_view = type(model.model).describe is not Model.describe
     decls = declared_actions(model.cls)
     lanes: list[tuple[str, str | None] | None] = []
-    for st in trace.steps[: max(len(states) - 1, 0)]:
+    for s, st in zip(states, steps, strict=False):
         decl = decls.get(st.action)
         try:
-            lanes.append(decl.lanes.resolve(st.args) if decl is not None and decl.lanes else None)
+            lanes.append(decl.lanes.resolve(model.model, s, st.kwargs())
+                         if decl is not None and decl.lanes else None)
         except (LookupError, TypeError, ValueError, AttributeError):
-            # a template that does not fit this step's recorded arguments: draw it unlabelled
+            # a declaration that does not fit this step (an argument it cannot format): the
+            # diagram falls back to reading the step's arguments
             lanes.append(None)
-    return Reading(None if own_view else shape_of(states), lanes,
-                   tuple(model.model.lane_order))
+    return Reading(None if own_view else shape_of(states), lanes, tuple(model.model.lane_order))
 
 
 def build_trace(
@@ -207,7 +208,7 @@ def build_trace(
         loop_start=loop_start,
         source=source_of(model.cls),
     )
-    trace.reading = reading(model, trace, states)
+    trace.reading = reading(model, trace, states, steps)
     return trace
 
 

@@ -112,7 +112,7 @@ def replay(trace: Trace) -> Replay:
     """
     out = _replay(trace, instantiate(trace))
     if out.states and out.model is not None:
-        trace.reading = reading(out.model, trace, out.states)
+        trace.reading = reading(out.model, trace, out.states, out.steps)
     return out
 
 
