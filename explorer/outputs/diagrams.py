@@ -2,9 +2,9 @@
 
 Lanes are the protocol's participants.  A model names them (``@lane`` on an
 action: who takes the step and who receives its message, drawn as an arrow;
-``lane_order`` orders them); the trace's :class:`~distcheck.contract.verdict.Reading`
-carries what it declared.  Otherwise they are the actors a trace names: the first argument of a step that looks
-like a participant (``client=0`` -> lane ``client 0``; a node model's
+``lane_order`` orders them), and the trace's ``Reading`` carries what it
+declared.  Otherwise they are the actors a trace names: the first argument of
+a step that looks like a participant (``client=0`` -> lane ``client 0``; a node model's
 ``node='coord'`` -> lane ``coord``), one lane for the environment (faults,
 ticks; a fault named after a role, ``redis_crash``, in that role's lane), and
 one for steps without arguments.  A step whose argument is a message with a
