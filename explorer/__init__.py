@@ -39,6 +39,7 @@ from distcheck.contract.model import (
     branch,
     fault,
     invariant,
+    lane,
     sometimes,
 )
 from distcheck.contract.network import (
@@ -113,6 +114,7 @@ __all__ = [
     "forall",
     "group",
     "invariant",
+    "lane",
     "leads_to",
     "measured",
     "no_livelock",

@@ -177,6 +177,8 @@ class Action:
     name: str = ""
     #: a generator function: each value it yields is a successor of its own (a branch)
     branching: bool = False
+    #: who takes the step and who receives its message, as :func:`lane` declares them
+    lanes: Lanes | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -220,7 +222,80 @@ def _make_action(fn: Callable[..., Any], domains: dict[str, Domain], kind: str |
             f"domains {sorted(domains)}"
         )
     return Action(fn=fn, domains={a: domains[a] for a in argnames}, fault=kind, name=fn.__name__,
-                  branching=inspect.isgeneratorfunction(fn))
+                  branching=inspect.isgeneratorfunction(fn), lanes=getattr(fn, _LANES, None))
+
+
+# --------------------------------------------------------------------------- participants
+
+#: where :func:`lane` leaves its declaration on a function not yet made an action
+_LANES = "__distcheck_lanes__"
+
+
+#: a participant: a template over the step's arguments, or ``fn(model, s, **args) -> str``
+Participant = str | Callable[..., str]
+
+
+class Lanes(NamedTuple):
+    """Who takes a step (``actor``) and who receives what it sends (``to``, None for a local
+    step): templates over the step's arguments (``"rm {rm}"``, ``"replica {msg.dst}"``), or
+    functions ``fn(model, s, **args)`` of the state before the step and its arguments."""
+
+    actor: Participant
+    to: Participant | None = None
+
+    def resolve(self, model: Any, s: Any, args: dict[str, Any]) -> tuple[str, str | None]:
+        """The participants of one step taken in state ``s``."""
+        return _participant(self.actor, model, s, args), (
+            None if self.to is None else _participant(self.to, model, s, args))
+
+
+def _participant(who: Participant, model: Any, s: Any, args: dict[str, Any]) -> str:
+    return who.format(**args) if isinstance(who, str) else str(who(model, s, **args))
+
+
+def lane(actor: Participant, to: Participant | None = None) -> Callable[[Any], Any]:
+    """Name the participants of an action, for sequence diagrams: ``@lane("tm", to="rm {rm}")``.
+
+    ``actor`` is the participant that takes the step; ``to`` the one that
+    receives its message or call, drawn as an arrow ``actor -> to`` (a
+    delivery ``tm -> rm 1``, a request ``client -> store``).  Without ``to``
+    the step is a local step, a note on the actor's lane; a fault is always a
+    note.  Each is a template over the action's arguments (``"{msg.rm}"``
+    reads a field of a message argument), or, when the state decides (the
+    server a load balancer picks), a function ``fn(model, s, **args)`` of
+    the state before the step.  Place it above or below ``@action``.
+    """
+    decl = Lanes(actor, to)
+
+    def mark(target: Any) -> Any:
+        if isinstance(target, Action):
+            _check_lanes(decl, target.name, list(target.domains))
+            target.lanes = decl
+        else:
+            _check_lanes(decl, target.__name__, list(inspect.signature(target).parameters)[2:])
+            setattr(target, _LANES, decl)
+        return target
+
+    return mark
+
+
+def _check_lanes(decl: Lanes, name: str, argnames: list[str]) -> None:
+    import string
+
+    for template in (t for t in decl if t is not None and not callable(t)):
+        if not isinstance(template, str) or not template:
+            raise TypeError(f"action {name}: @lane takes participant names (str) or functions, "
+                            f"not {template!r}")
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        except ValueError as exc:
+            raise TypeError(f"action {name}: @lane template {template!r}: {exc}") from None
+        for f in fields:
+            root = f.split("[", 1)[0].split(".", 1)[0]
+            if root not in argnames:
+                raise TypeError(f"action {name}: @lane template {template!r} names {{{root}}}, "
+                                f"which is not an argument; its arguments are: "
+                                f"{', '.join(argnames) or 'none'}")
 
 
 class Branch(NamedTuple):
@@ -340,9 +415,9 @@ class Model:
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
     ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
-    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``, and the
-    methods ``init``, ``setup``, ``describe``, ``extra_properties``, plus the
-    decorated actions and properties.  Nothing else on this class is read by
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``,
+    ``lane_order``, and the methods ``init``, ``setup``, ``describe``,
+    ``extra_properties``, plus the decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
 
     Variants subclass a model.  Setting an inherited action or property to
@@ -364,6 +439,9 @@ class Model:
     strong_fair: ClassVar[tuple[Any, ...]] = ()
     #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
     slow: ClassVar[bool] = False
+    #: the lanes of its sequence diagrams, in order (a name stands for itself and for
+    #: ``name N``: ``("tm", "rm")`` puts the TM first, then every RM); others follow
+    lane_order: ClassVar[tuple[str, ...]] = ()
     #: action names (or fault kinds) that may never fire, each with the reason why: action
     #: coverage does not fail the gate for them (``{"tm_abort": "this variant never aborts"}``)
     may_be_dead: ClassVar[dict[str, str]] = {}

@@ -72,23 +72,77 @@ def ordered(values: Iterable[Any]) -> tuple:
     return tuple(values)
 
 
-def diff(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
-    """Changes between two rendered states as (path, old, new), paths like ``rm[2]``."""
+#: the kind of collection a rendered list was: a set (frozenset) or a sequence (tuple, list)
+SET, SEQUENCE = "set", "sequence"
+
+
+def shape_of(states: Iterable[Any]) -> dict[str, str]:
+    """Which rendered lists of these raw states were sets and which sequences.
+
+    Keys are paths as :func:`diff` writes them with every index as ``[]``
+    (``nodes``, ``nodes[].inbox``); a path that is a set in one state and a
+    sequence in another is left out.  Valid for states rendered by
+    :func:`to_json` (a model's own ``describe`` renders its own way).
+    """
+    found: dict[str, str | None] = {}
+    for s in states:
+        _shape("", s, found)
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _shape(path: str, value: Any, found: dict[str, str | None]) -> None:
+    if value is None or isinstance(value, (bool, int, float, str, enum.Enum)):
+        return
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        for f, v in zip(value._fields, value, strict=True):
+            _shape(f"{path}.{f}" if path else f, v, found)
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        kind = SET if isinstance(value, (frozenset, set)) else SEQUENCE
+        here = path or "state"
+        found[here] = kind if found.get(here, kind) == kind else None
+        if kind == SEQUENCE:
+            for v in value:
+                _shape(f"{path}[]", v, found)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _shape(f"{path}.{k}" if path else str(k), v, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _shape(f"{path}.{f.name}" if path else f.name, getattr(value, f.name), found)
+
+
+def diff(before: Any, after: Any, shape: dict[str, str] | None = None) -> list[tuple[str, Any, Any]]:
+    """Changes between two rendered states as (path, old, new), paths like ``rm[2].x``.
+
+    A sequence is compared index by index, a set as a whole (see
+    :func:`describe_change`).  ``shape`` (:func:`shape_of` the raw states)
+    says which lists were which; without it, or for a path it does not know,
+    the lists themselves decide (:func:`_by_position`).
+    """
     changes: list[tuple[str, Any, Any]] = []
-    _diff("", before, after, changes)
+    _diff("", before, after, changes, shape or {})
     return changes
 
 
 def describe_change(path: str, old: Any, new: Any, arrow: str = "->") -> str:
-    """One changed field as text; set-like lists show what was added and removed."""
-    if isinstance(old, list) and isinstance(new, list):
+    """One changed field as text; a set or a log (a list of like values) shows what was added
+    and removed, counted as a multiset."""
+    if isinstance(old, list) and isinstance(new, list) and _like_values(old + new):
         # Counted as multisets: an entry logged a second time (an effect applied twice) shows.
         added, removed = _beyond(new, old), _beyond(old, new)
-        if len(added) + len(removed) < len(old) + len(new):
+        if (added or removed) and len(added) + len(removed) < len(old) + len(new):
             return f"{path}: " + " ".join(
                 [f"+{compact(x)}" for x in added] + [f"-{compact(x)}" for x in removed]
             )
     return f"{path}: {compact(old)} {arrow} {compact(new)}"
+
+
+def _like_values(items: list) -> bool:
+    # Sets and logs hold values of one kind; a tuple mixing kinds is a record (("read", 1, False)).
+    return len({_KIND.get(type(x), type(x)) for x in items}) <= 1
+
+
+_KIND: dict[type, type] = {bool: int, float: int}
 
 
 def _beyond(items: list, others: list) -> list:
@@ -109,26 +163,40 @@ def compact(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def _diff(path: str, a: Any, b: Any, out: list) -> None:
+def _diff(path: str, a: Any, b: Any, out: list, shape: dict[str, str], pattern: str = "") -> None:
     if a == b:
         return
     if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
         for k in a:
-            _diff(f"{path}.{k}" if path else str(k), a[k], b[k], out)
+            _diff(f"{path}.{k}" if path else str(k), a[k], b[k], out, shape,
+                  f"{pattern}.{k}" if pattern else str(k))
         return
-    if (
-        isinstance(a, list)
-        and isinstance(b, list)
-        and len(a) == len(b)
-        and not _looks_like_set(a)
-        and not _looks_like_set(b)
-    ):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff(f"{path}[{i}]", x, y, out)
-        return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        kind = shape.get(pattern or "state")
+        if kind == SEQUENCE or (kind is None and _by_position(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                _diff(f"{path}[{i}]", x, y, out, shape, f"{pattern}[]")
+            return
     out.append((path or "state", a, b))
 
 
-def _looks_like_set(items: list) -> bool:
-    # Rendered sets are lists of composite values; per-index diffs of those mislead.
-    return any(isinstance(x, (dict, list)) for x in items)
+def _by_position(a: list, b: list) -> bool:
+    """Whether two rendered lists of one length are sequences indexed by position.
+
+    JSON does not say whether a list was a tuple or a set.  A tuple of scalars, or of
+    records (one per node, ``field[2].x``), is compared index by index; a rendered set
+    is compared as a whole (its entries shift when one changes).  A set renders sorted
+    and without repeats, so a list that is not strictly sorted was a sequence; one that
+    is could be either, and is read by position only when a single entry changed in
+    place (a record updated) -- otherwise entries moved, as a set's do.
+    """
+    if not any(isinstance(x, (dict, list)) for x in a + b):
+        return True
+    if not (_strictly_sorted(a) and _strictly_sorted(b)):
+        return True
+    return sum(1 for x, y in zip(a, b, strict=True) if x != y) == 1
+
+
+def _strictly_sorted(items: list) -> bool:
+    keys = [canonical_text(x) for x in items]
+    return all(k1 < k2 for k1, k2 in zip(keys, keys[1:], strict=False))

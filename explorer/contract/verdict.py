@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distcheck.contract.catalog import source_of
-from distcheck.contract.compiled import AnyModel, compile_model, json_value
-from distcheck.contract.model import Step, branch_suffix
-from distcheck.contract.state import to_json
+from distcheck.contract.compiled import AnyModel, CompiledModel, compile_model, json_value
+from distcheck.contract.model import Model, Step, branch_suffix, declared_actions
+from distcheck.contract.state import diff, shape_of, to_json
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
 
@@ -108,6 +108,8 @@ class Trace:
     loop_start: int | None = None
     #: where the model came from (``catalog.source_of``); None in version 1 files
     source: dict[str, str] | None = None
+    #: how to read it, from the model (not saved: :func:`reading` rebuilds it on replay)
+    reading: Reading | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -135,6 +137,45 @@ class Trace:
     def faults(self) -> int:
         return sum(1 for s in self.steps if s.fault)
 
+    def changes(self) -> list[list[tuple[str, Any, Any]]]:
+        """What each step changed, as ``state.diff`` paths (read with the model's shape)."""
+        shape = self.reading.shape if self.reading is not None else None
+        befores = [self.initial, *(st.state for st in self.steps)]
+        return [diff(b, st.state, shape) for b, st in zip(befores, self.steps, strict=False)]
+
+
+@dataclass
+class Reading:
+    """What the model tells a reader of its trace that the recorded JSON does not.
+
+    ``shape``: which rendered lists were sets and which sequences (``state.shape_of``),
+    None when the model renders its states itself; ``lanes``: per step, the participant
+    that took it and the one it sent to (``@lane``), None where undeclared or not
+    known; ``lane_order``: the model's preferred lane order.
+    """
+
+    shape: dict[str, str] | None
+    lanes: list[tuple[str, str | None] | None]
+    lane_order: tuple[str, ...] = ()
+
+
+def reading(model: CompiledModel, trace: Trace, states: list[Any], steps: list[Step]) -> Reading:
+    """The reading of ``trace`` whose raw states ``s0..sk`` and steps (a prefix, for a
+    stale trace) the model went through."""
+    own_view = type(model.model).describe is not Model.describe
+    decls = declared_actions(model.cls)
+    lanes: list[tuple[str, str | None] | None] = []
+    for s, st in zip(states, steps, strict=False):
+        decl = decls.get(st.action)
+        try:
+            lanes.append(decl.lanes.resolve(model.model, s, st.kwargs())
+                         if decl is not None and decl.lanes else None)
+        except (LookupError, TypeError, ValueError, AttributeError):
+            # a declaration that does not fit this step (an argument it cannot format): the
+            # diagram falls back to reading the step's arguments
+            lanes.append(None)
+    return Reading(None if own_view else shape_of(states), lanes, tuple(model.model.lane_order))
+
 
 def build_trace(
     model: AnyModel,
@@ -150,7 +191,7 @@ def build_trace(
     """A Trace from raw states ``s0..sn`` and the ``n`` steps between them."""
     assert len(states) == len(steps) + 1
     model = compile_model(model)
-    return Trace(
+    trace = Trace(
         model=model.id,
         params=to_json(model.param_values),
         property=prop,
@@ -167,6 +208,8 @@ def build_trace(
         loop_start=loop_start,
         source=source_of(model.cls),
     )
+    trace.reading = reading(model, trace, states, steps)
+    return trace
 
 
 @dataclass

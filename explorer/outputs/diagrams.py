@@ -1,7 +1,10 @@
 """Traces as Mermaid sequence diagrams, for reviewers (GitHub and GitLab render them).
 
-Lanes are the actors a trace names: the first argument of a step that looks
-like a participant (``client=0`` -> lane ``client 0``; a node model's
+Lanes are the protocol's participants.  A model names them (``@lane`` on an
+action: who takes the step and who receives its message, drawn as an arrow;
+``lane_order`` orders them), and the trace's ``Reading`` carries what it
+declared.  Otherwise they are the actors a trace names: the first argument of
+a step that looks like a participant (``client=0`` -> lane ``client 0``; a node model's
 ``node='coord'`` -> lane ``coord``), one lane for the environment (faults,
 ticks; a fault named after a role, ``redis_crash``, in that role's lane), and
 one for steps without arguments.  A step whose argument is a message with a
@@ -16,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from distcheck.contract.state import describe_change, diff
-from distcheck.contract.verdict import Trace
+from distcheck.contract.state import describe_change
+from distcheck.contract.verdict import Trace, TraceStep
 
 SENDER_KEYS = ("src", "sender", "from", "frm")
 RECEIVER_KEYS = ("dst", "receiver", "to")
@@ -92,25 +95,46 @@ class Event:
 
 
 def sequence_events(trace: Trace, max_changes: int = 4) -> tuple[list[str], list[Event]]:
-    """The lanes (in order of appearance) and one event per step, for any renderer."""
+    """The lanes (the model's ``lane_order`` first, then in order of appearance) and one
+    event per step, for any renderer."""
     lanes: dict[str, None] = {}
     events: list[Event] = []
-    before = trace.initial
-    for i, st in enumerate(trace.steps, start=1):
-        changes = [describe_change(p, a, b, "→") for p, a, b in diff(before, st.state)]
+    declared = trace.reading.lanes if trace.reading is not None else []
+    for i, (st, diffs) in enumerate(zip(trace.steps, trace.changes(), strict=True), start=1):
+        changes = [describe_change(p, a, b, "→") for p, a, b in diffs]
         if len(changes) > max_changes:
             changes = changes[:max_changes] + [f"… {len(changes) - max_changes} more"]
         loop = trace.loop_start is not None and i == trace.loop_start + 1
-        ends = None if st.fault else _endpoints(st.args)  # a dropped message is not delivered
-        if ends is not None:
+        ends = _declared_ends(declared[i - 1] if i <= len(declared) else None, st.fault, st)
+        if ends is not None and ends[1] is not None and ends[0] != ends[1]:
             lanes.update(dict.fromkeys(ends))
             events.append(Event(i, st.label(), ends[1], changes, ends[0], ends[1], loop))
         else:
-            who = _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM)
+            who = ends[0] if ends is not None else (
+                _fault_lane(st.action) if st.fault else (_actor(st.action, st.args) or SYSTEM))
             lanes[who] = None
             events.append(Event(i, st.label(), who, changes, loop_start=loop))
-        before = st.state
-    return list(lanes), events
+    order = trace.reading.lane_order if trace.reading is not None else ()
+    return sorted(lanes, key=lambda lane: _rank(lane, order)), events
+
+
+def _declared_ends(declared: tuple[str, str | None] | None, fault: str | None,
+                   st: TraceStep) -> tuple[str, str | None] | None:
+    """Who took a step and who received it: as the model declares (``@lane``), else as its
+    arguments show (a message with a sender and a receiver); a fault is never a delivery."""
+    if declared is not None:
+        return (declared[0], None) if fault else declared
+    if fault:
+        return None  # a dropped message is not delivered
+    return _endpoints(st.args)
+
+
+def _rank(lane: str, order: tuple[str, ...]) -> int:
+    """A lane's place in the model's ``lane_order`` (``rm`` ranks ``rm 2``); others after."""
+    for i, name in enumerate(order):
+        if lane == name or lane.startswith(name + " "):
+            return i
+    return len(order)
 
 
 def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
@@ -124,7 +148,10 @@ def sequence_diagram(trace: Trace, max_changes: int = 4) -> str:
         return lanes[label]
 
     loop_open = False
-    for ev in sequence_events(trace, max_changes)[1]:
+    ordered_lanes, events = sequence_events(trace, max_changes)
+    for label in ordered_lanes:
+        lane(label)
+    for ev in events:
         label = f"{ev.index}. {_text(ev.label)}"
         if ev.loop_start:
             body.append("    rect rgb(255, 245, 220)")

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from distcheck.contract.compiled import CompiledModel
-from distcheck.contract.state import compact, describe_change, diff, to_json
+from distcheck.contract.state import compact, describe_change, to_json
 from distcheck.contract.verdict import Result, Trace
 from distcheck.outputs.diagrams import SYSTEM, sequence_events
 from distcheck.outputs.gate import tool_version
@@ -139,15 +139,13 @@ def _model_section(model: CompiledModel, rs: list[Result], graph: Any) -> str:
 def step_table_html(trace: Trace) -> str:
     rows = ["<table class='steps'><tr><th>#</th><th>step</th><th>changes</th></tr>",
             f"<tr><td>0</td><td>initial state</td><td>{_e(compact(trace.initial))}</td></tr>"]
-    before = trace.initial
-    for i, st in enumerate(trace.steps, start=1):
-        changes = "\n".join(describe_change(p, a, b) for p, a, b in diff(before, st.state))
+    for i, (st, diffs) in enumerate(zip(trace.steps, trace.changes(), strict=True), start=1):
+        changes = "\n".join(describe_change(p, a, b) for p, a, b in diffs)
         label = st.label() + (f"  [fault: {st.fault}]" if st.fault else "")
         if trace.loop_start is not None and i == trace.loop_start + 1:
             label = f"loop starts here (at state {trace.loop_start})\n{label}"
         rows.append(f"<tr><td>{i}</td><td>{_e(label)}</td>"
                     f"<td>{_e(changes or '(state unchanged)')}</td></tr>")
-        before = st.state
     rows.append("</table>")
     return "\n".join(rows)
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from distcheck.contract.errors import printable
-from distcheck.contract.state import compact, describe_change, diff
+from distcheck.contract.state import compact, describe_change
 from distcheck.contract.verdict import (
     HOLDS,
     INCONCLUSIVE,
@@ -125,9 +125,8 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
     shown = trace.steps
     if replayed is not None and replayed.failed_step is not None:
         shown = trace.steps[:replayed.failed_step]
-    before = trace.initial
-    for i, st in enumerate(shown, start=1):
-        changes = "\n".join(printable(describe_change(p, a, b)) for p, a, b in diff(before, st.state))
+    for i, (st, diffs) in enumerate(zip(shown, trace.changes(), strict=False), start=1):
+        changes = "\n".join(printable(describe_change(p, a, b)) for p, a, b in diffs)
         label = printable(st.label()) + (f"  [fault: {printable(st.fault)}]" if st.fault else "")
         if trace.loop_start is not None and i == trace.loop_start + 1:
             label = f"loop starts here (at state {trace.loop_start})\n" + label
@@ -136,7 +135,6 @@ def step_table(trace: Trace, replayed: Replay | None = None) -> Table:
             marker += " X"
         # Text(): a label such as "[fault: crash]" is not rich markup
         table.add_row(marker, Text(label), Text(changes or "(state unchanged)"))
-        before = st.state
     if len(shown) < len(trace.steps):
         rest = len(trace.steps) - len(shown)
         table.add_row("", f"{rest:,} more recorded step{'s' if rest != 1 else ''}",

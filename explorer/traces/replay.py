@@ -26,7 +26,7 @@ from distcheck.contract.compiled import (
 from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.model import DEADLOCK, Step, declared_params
 from distcheck.contract.state import canonical_text, to_json
-from distcheck.contract.verdict import Trace
+from distcheck.contract.verdict import Trace, reading
 from distcheck.engines.budget import construct
 
 #: kind -> check(model, prop, trace, states, steps) returning None when the
@@ -106,8 +106,17 @@ def instantiate(trace: Trace) -> CompiledModel:
 
 
 def replay(trace: Trace) -> Replay:
-    """Re-execute ``trace``; the result says whether it still reproduces and where it breaks."""
-    model = instantiate(trace)
+    """Re-execute ``trace``; the result says whether it still reproduces and where it breaks.
+
+    The steps it re-executed also give the trace its reading (``verdict.Reading``: lanes, shape).
+    """
+    out = _replay(trace, instantiate(trace))
+    if out.states and out.model is not None:
+        trace.reading = reading(out.model, trace, out.states, out.steps)
+    return out
+
+
+def _replay(trace: Trace, model: CompiledModel) -> Replay:
     out = Replay(trace, model)
     if trace.kind in VALUE_TRACE_KINDS:
         prop = model.property_named(trace.property)

@@ -33,6 +33,7 @@ from distcheck import (
     action_property,
     fault,
     invariant,
+    lane,
     put,
     sometimes,
 )
@@ -50,6 +51,7 @@ class IpHash(Model):
     """Source-IP hash over a fixed server list.  Claims: LB-3."""
 
     id = "balancing.ip_hash"
+    lane_order = ("client", "server")
     claims = ("LB-3",)
     clients = Param(4, at_least=1, doc="clients, at addresses 10.0.0.1, 10.0.0.2, ...")
     servers = Param(3, at_least=1, doc="servers behind the balancer")
@@ -64,6 +66,7 @@ class IpHash(Model):
                  **self.faults.initial())
 
     @action(client="clients")
+    @lane("client {client}", to=lambda m, s, client: f"server {m.route[client]}")
     def request(self, s: Ip, client: int):
         server = self.route[client]
         if s.up[server]:
@@ -72,6 +75,7 @@ class IpHash(Model):
             return s._replace(unanswered=put(s.unanswered, client, True))
 
     @fault("crash", server="servers")
+    @lane("server {server}")
     def crash(self, s: Ip, server: int):
         if s.up[server]:
             return self.faults.spend(s, "crash", up=put(s.up, server, False))

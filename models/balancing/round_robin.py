@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, invariant, put, sometimes
+from distcheck import Model, Param, action, invariant, lane, put, sometimes
 
 
 class RR(NamedTuple):
@@ -37,6 +37,7 @@ class RoundRobin(Model):
     """Round robin through one counter.  Claims: LB-1."""
 
     id = "balancing.round_robin"
+    lane_order = ("worker", "server")
     claims = ("LB-1",)
     servers = Param(3, at_least=1, doc="servers behind the balancer")
     k = Param(2, at_least=1, doc="the window is k·n requests")
@@ -47,6 +48,7 @@ class RoundRobin(Model):
         yield RR((0,) * self.workers, (), self.requests)
 
     @action(worker="workers")
+    @lane("worker {worker}", to=lambda m, s, worker: f"server {s.counter[worker]}")
     def request(self, s: RR, worker: int):
         """A request reaches ``worker``, which sends it to its next server."""
         if s.left:

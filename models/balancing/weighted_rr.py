@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar, NamedTuple
 
-from distcheck import Measurement, Model, Param, action, invariant, measured, put
+from distcheck import Measurement, Model, Param, action, invariant, lane, measured, put
 from distcheck.models.balancing._weights import parse_weights
 
 
@@ -69,6 +69,7 @@ class WeightedRoundRobin(Model):
         return best, put(grown, best, grown[best] - self.total)
 
     @action()
+    @lane("balancer", to=lambda m, s: f"server {m.choose(s.current)[0]}")
     def request(self, s: Wrr):
         server, current = self.choose(s.current)
         cycle = s.cycle if sum(s.cycle) < self.total else (0,) * len(self.w)

@@ -36,6 +36,7 @@ from distcheck import (
     action_property,
     fault,
     invariant,
+    lane,
     leads_to,
     put,
     sometimes,
@@ -58,6 +59,7 @@ class CircuitBreaker(Model):
     """Circuit breaker closed/open/half-open.  Claims: GOV-2."""
 
     id = "governance.circuit_breaker"
+    lane_order = ("client", "breaker", "dependency")
     claims = ("GOV-2",)
     clients = Param(2, at_least=1, doc="concurrent callers")
     threshold = Param(2, at_least=1, doc="consecutive failures that open the breaker")
@@ -70,6 +72,7 @@ class CircuitBreaker(Model):
         yield Cb("closed", 0, 0, ("idle",) * self.clients, True, **self.faults.initial())
 
     @action(client="clients")
+    @lane("client {client}", to="dependency")
     def send(self, s: Cb, client: int):
         """A call through the breaker: passes when closed, as a probe when half-open."""
         if s.call[client] != "idle":
@@ -82,6 +85,7 @@ class CircuitBreaker(Model):
         return None  # open (or no probe left): rejected at once, nothing changes
 
     @action(client="clients")
+    @lane("dependency", to="client {client}")
     def answer(self, s: Cb, client: int):
         """The dependency answers a call in flight: success while healthy, failure while down."""
         kind = s.call[client]
@@ -104,6 +108,7 @@ class CircuitBreaker(Model):
         return s._replace(breaker="closed", failures=0)
 
     @action()
+    @lane("breaker")
     def half_open(self, s: Cb):
         if s.breaker == "open" and s.cooldown == 0:
             return s._replace(breaker="half_open")
@@ -114,11 +119,13 @@ class CircuitBreaker(Model):
             return s._replace(cooldown=s.cooldown - 1)
 
     @fault("crash")
+    @lane("dependency")
     def crash(self, s: Cb):
         if s.healthy:
             return self.faults.spend(s, "crash", healthy=False)
 
     @fault("restart")
+    @lane("dependency")
     def restart(self, s: Cb):
         if not s.healthy:
             return s._replace(healthy=True)

@@ -35,6 +35,7 @@ from distcheck import (
     action,
     action_property,
     always_eventually,
+    lane,
     put,
     sometimes,
 )
@@ -50,6 +51,7 @@ class ConfigCenter(Model):
     """Config centre with versioned pushes, reordering network.  Claims: GOV-4."""
 
     id = "governance.config_center"
+    lane_order = ("config center", "instance")
     claims = ("GOV-4",)
     instances = Param(2, at_least=1, doc="instances receiving the config")
     versions = Param(2, at_least=1, doc="versions the operator publishes")
@@ -61,6 +63,7 @@ class ConfigCenter(Model):
         yield Cfg(0, (), (0,) * self.instances)
 
     @action()
+    @lane("config center")
     def publish(self, s: Cfg):
         if s.published < self.versions:
             v = s.published + 1
@@ -71,6 +74,7 @@ class ConfigCenter(Model):
         return s.in_flight
 
     @action(push="pushes")
+    @lane("config center", to="instance {push[0]}")
     def deliver(self, s: Cfg, push: tuple[int, int]):
         """One push reaches its instance, in whatever order the network chose."""
         instance, version = push

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, leads_to, put, sometimes
 
 
 class Fb(NamedTuple):
@@ -40,6 +40,7 @@ class Fallback(Model):
     """A service with a timeout and a fallback in front of a dependency.  Claims: GOV-5."""
 
     id = "governance.fallback"
+    lane_order = ("client", "dependency")
     claims = ("GOV-5",)
     clients = Param(2, at_least=1, doc="clients, each sending one request")
     timeout = Param(1, at_least=1, doc="ticks the service waits for the dependency")
@@ -52,16 +53,19 @@ class Fallback(Model):
         yield Fb(True, ("idle",) * self.clients, (0,) * self.clients, **self.faults.initial())
 
     @action(client="clients")
+    @lane("client {client}", to="dependency")
     def request(self, s: Fb, client: int):
         if s.req[client] == "idle":
             return s._replace(req=put(s.req, client, "waiting"))
 
     @action(client="clients")
+    @lane("dependency", to="client {client}")
     def dependency_answers(self, s: Fb, client: int):
         if s.req[client] == "waiting" and s.up:
             return s._replace(req=put(s.req, client, "answered"), waited=put(s.waited, client, 0))
 
     @action(client="clients")
+    @lane("client {client}")
     def time_out(self, s: Fb, client: int):
         """The call has hung for the timeout: answer with the fallback (or an error)."""
         if s.req[client] == "waiting" and s.waited[client] >= self.timeout:
@@ -77,6 +81,7 @@ class Fallback(Model):
                                            for c, w in enumerate(s.waited)))
 
     @fault("crash")
+    @lane("dependency")
     def crash(self, s: Fb):
         if s.up:
             return self.faults.spend(s, "crash", up=False)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, sometimes
 from distcheck.properties.figures import reachable_maximum
 
 
@@ -47,6 +47,7 @@ class RateLimiter(Model):
     limit = Param(2, at_least=1, doc="requests allowed per window (the bucket's burst)")
     window = Param(2, at_least=1, doc="ticks per window (the bucket refills limit per window)")
     faults = Faults(tick=3)  # Param horizon=3: the last tick
+    lane_order = ("client", "rate limiter")
     #: "token_bucket" or "fixed_window"
     design: ClassVar[str] = "token_bucket"
 
@@ -55,6 +56,7 @@ class RateLimiter(Model):
         yield Rl(0, (0,), full)
 
     @action()
+    @lane("client", to="rate limiter")
     def request(self, s: Rl):
         """A request arrives; it is admitted or rejected (a rejection changes nothing)."""
         if self.design == "token_bucket":

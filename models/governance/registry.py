@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, leads_to, put, sometimes
 from distcheck.properties.figures import reachable_maximum
 
 
@@ -53,6 +53,7 @@ class Registry(Model):
     """Registry with heartbeats and eviction, consumer-side cache, an instance crash.  Claims: GOV-1."""
 
     id = "governance.registry"
+    lane_order = ("consumer", "registry", "instance")
     claims = ("GOV-1",)
     instances = Param(2, at_least=1, doc="instances of the provider service")
     lease = Param(1, at_least=1, doc="ticks without a heartbeat before eviction")
@@ -73,17 +74,20 @@ class Registry(Model):
         return s.registered[i] and s.silent[i] >= self.lease
 
     @action(instance="instances")
+    @lane("registry")
     def evict(self, s: Reg, instance: int):
         if self.eviction_due(s, instance):
             return s._replace(registered=put(s.registered, instance, False))
 
     @action()
+    @lane("consumer", to="registry")
     def refresh(self, s: Reg):
         """The consumer's copy has expired: fetch the list again."""
         if s.cache_age >= self.cache_ttl:
             return s._replace(cache=s.registered, cache_age=0)
 
     @action(instance="instances")
+    @lane("consumer", to="instance {instance}")
     def call(self, s: Reg, instance: int):
         """The consumer calls an instance on its copy of the list; a crashed one does not answer."""
         late = s.down_for[instance]
@@ -104,17 +108,20 @@ class Registry(Model):
             down_for=tuple(None if d is None else min(d + 1, cap) for d in s.down_for))
 
     @fault("crash", instance="instances")
+    @lane("instance {instance}")
     def crash(self, s: Reg, instance: int):
         if s.alive[instance]:
             return self.faults.spend(s, "crash", alive=put(s.alive, instance, False),
                                      down_for=put(s.down_for, instance, 0))
 
     @fault("partition", instance="instances")
+    @lane("instance {instance}")
     def partition(self, s: Reg, instance: int):
         if s.alive[instance] and not s.cut_off[instance]:
             return self.faults.spend(s, "partition", cut_off=put(s.cut_off, instance, True))
 
     @fault("heal", instance="instances")
+    @lane("instance {instance}")
     def heal(self, s: Reg, instance: int):
         """Heartbeats get through again; an evicted instance registers anew."""
         if s.cut_off[instance]:

@@ -17,14 +17,14 @@ State fields every model's state starts with (its store follows):
 ``client`` (ready | waiting | done), ``call`` (the server the client waits
 on), ``retries_left``, ``pc`` and ``req`` per server (its phase and what the
 copy it handles carries), ``answers`` and ``effects``.  Traces render one
-lane per participant: ``client``, ``servers.<i>``, then the store.
+lane per participant: ``client``, ``server <i>``, then the store.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from distcheck import Faults, Model, Param, action, put, sometimes
+from distcheck import Faults, Model, Param, action, lane, put, sometimes
 from distcheck.contract.state import to_json
 from distcheck.properties.effects import Effect, record
 from distcheck.properties.idempotency import record_answer
@@ -46,6 +46,7 @@ class Scene(Model):
     faults = Faults()
     #: the business effect each model counts (a debit, a row, a stock decrement)
     effect = "applied"
+    lane_order = ("client", "server")  # then the store
 
     def scene(self, **store: Any) -> dict[str, Any]:
         """The initial client and servers, as state fields (the model adds its store and budgets)."""
@@ -77,6 +78,7 @@ class Scene(Model):
         return f"r{made + 1}"
 
     @action(server="servers")
+    @lane("client", to="server {server}")
     def client_send(self, s: Any, server: int):
         """Send the order to an idle app server; after a timeout, send it again (a new call)."""
         if s.pc[server] != IDLE:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, action, fault, put, sometimes
+from distcheck import Faults, action, fault, lane, put, sometimes
 from distcheck.models.idempotency._scene import DOWN, IDLE, ORDER, Scene
 from distcheck.properties import effects, idempotency
 from distcheck.properties.effects import Effect
@@ -68,6 +68,7 @@ class SameTransaction(Scene):
         return f"payment {s.req[server]}"
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_insert_dedup(self, s: Dd, server: int):
         """BEGIN; INSERT INTO dedup (order_no, answer): a duplicate key gets the stored answer."""
         if s.pc[server] == "received":
@@ -77,12 +78,14 @@ class SameTransaction(Scene):
                 return self.at(s, server, "inserted", pending=server)
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_update(self, s: Dd, server: int):
         """UPDATE account SET balance = balance - amount (inside the transaction)."""
         if s.pc[server] == "inserted":
             return self.at(s, server, "updated")
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_commit(self, s: Dd, server: int):
         """COMMIT: the payment and the dedup row with its answer become durable together."""
         if s.pc[server] == "updated":
@@ -90,6 +93,7 @@ class SameTransaction(Scene):
             return self.reply(self.apply(s), server, answer, dedup=answer, pending=None)
 
     @fault("crash", server="servers")
+    @lane("server {server}")
     def crash(self, s: Dd, server: int):
         """The app server dies; the database rolls back its open transaction."""
         if s.pc[server] != DOWN:
@@ -97,6 +101,7 @@ class SameTransaction(Scene):
             return self.faults.spend(self.crashed(s, server), "crash", pending=pending)
 
     @fault("restart", server="servers")
+    @lane("server {server}")
     def restart(self, s: Dd, server: int):
         if s.pc[server] == DOWN:
             return s._replace(pc=put(s.pc, server, IDLE))
@@ -126,6 +131,7 @@ class SeparateTransactions(SameTransaction):
     expected = {"exactly_once": "violated"}
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_insert_dedup(self, s: Dd, server: int):
         """INSERT INTO dedup (order_no), committed at once: a duplicate key is refused."""
         if s.pc[server] == "received":
@@ -134,6 +140,7 @@ class SeparateTransactions(SameTransaction):
             return self.at(s, server, "inserted", dedup="processed")
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_update(self, s: Dd, server: int):
         """UPDATE account ..., committed at once, and answer."""
         if s.pc[server] == "inserted":
@@ -158,6 +165,7 @@ class PaymentFirst(SeparateTransactions):
     duplicate_refused = None  # one server and a crash: no copy ever meets the row
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_select_dedup(self, s: Dd, server: int):
         """SELECT from dedup: a row means done; none, go on."""
         if s.pc[server] == "received":
@@ -166,12 +174,14 @@ class PaymentFirst(SeparateTransactions):
             return self.at(s, server, "checked")
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_update(self, s: Dd, server: int):
         """UPDATE account ..., committed at once."""
         if s.pc[server] == "checked":
             return self.at(self.apply(s), server, "updated")
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_insert_dedup(self, s: Dd, server: int):
         """INSERT INTO dedup (order_no), committed, and answer."""
         if s.pc[server] == "updated":

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, action, fault, sometimes
+from distcheck import Faults, action, fault, lane, sometimes
 from distcheck.models.idempotency._scene import ORDER, Scene
 from distcheck.properties import effects
 from distcheck.properties.effects import Effect
@@ -61,6 +61,7 @@ class CheckThenAdd(Scene):
         return DIGEST
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_sismember(self, s: Dg, server: int):
         """SISMEMBER digests d: present, a duplicate; absent, go on."""
         if s.redis_up and s.pc[server] == "received":
@@ -69,18 +70,21 @@ class CheckThenAdd(Scene):
             return self.at(s, server, "absent")
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_sadd(self, s: Dg, server: int):
         """SADD digests d (its reply is not looked at)."""
         if s.redis_up and s.pc[server] == "absent":
             return self.at(s, server, "added", digests=s.digests | {s.req[server]})
 
     @action(server="servers")
+    @lane("server {server}")
     def server_process(self, s: Dg, server: int):
         """Process the request and answer."""
         if s.pc[server] == "added":
             return self.reply(self.apply(s), server, "processed")
 
     @fault("crash")
+    @lane("redis")
     def redis_crash(self, s: Dg):
         """Redis dies; what it had not persisted is gone."""
         if s.redis_up:
@@ -88,6 +92,7 @@ class CheckThenAdd(Scene):
             return self.faults.spend(s, "crash", redis_up=False, digests=kept)
 
     @fault("restart")
+    @lane("redis")
     def redis_restart(self, s: Dg):
         """Redis comes back with what it had persisted."""
         if not s.redis_up:
@@ -115,6 +120,7 @@ class OneSadd(CheckThenAdd):
     at_most_once = effects.at_most_once(lambda self, s: s.effects, claims=("IDP-7",))
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_sadd(self, s: Dg, server: int):
         """SADD digests d: 1, the digest is new and ours to process; 0, a duplicate."""
         if s.redis_up and s.pc[server] == "received":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import action, sometimes
+from distcheck import action, lane, sometimes
 from distcheck.models.idempotency._scene import ORDER, Scene
 from distcheck.properties import effects
 from distcheck.properties.effects import Effect
@@ -67,6 +67,7 @@ class OptimisticLock(Scene):
         return goods.version == version
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_update(self, s: Opt, server: int):
         """UPDATE t_goods SET count = count - 1, version = version + 1 WHERE <the clause>."""
         if s.pc[server] == "received":

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, action, fault, sometimes
+from distcheck import Faults, action, fault, lane, sometimes
 from distcheck.models.idempotency._scene import DOWN, Scene
 from distcheck.properties import effects
 from distcheck.properties.effects import Effect
@@ -55,12 +55,14 @@ class RowLockProcessedCheck(Scene):
         yield Pess(**self.scene(status="new", lock=None), **self.faults.initial())
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_select_for_update(self, s: Pess, server: int):
         """BEGIN; SELECT status FROM orders WHERE no = 'o1' FOR UPDATE (blocks while locked)."""
         if s.pc[server] == "received" and s.lock is None:
             return self.at(s, server, "locked", lock=server)
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_pay(self, s: Pess, server: int):
         """Pay and set status = 'paid' (unless the check finds it paid); COMMIT frees the row."""
         if s.pc[server] == "locked":
@@ -69,6 +71,7 @@ class RowLockProcessedCheck(Scene):
             return self.reply(self.apply(s), server, "paid", status="paid", lock=None)
 
     @fault("crash", server="servers")
+    @lane("server {server}")
     def crash(self, s: Pess, server: int):
         """The app server dies; the database rolls its transaction back and frees the row."""
         if s.pc[server] != DOWN:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Param, action, branch, fault, put, sometimes
+from distcheck import Faults, Param, action, branch, fault, lane, put, sometimes
 from distcheck.models.idempotency._scene import DOWN, IDLE, ORDER, Scene
 from distcheck.properties import effects
 from distcheck.properties.effects import Effect
@@ -59,6 +59,7 @@ class TokenGetCompareDel(Scene):
         return s.token
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_get(self, s: Tk, server: int):
         """GET the token and compare: present, this is the first request; absent, a duplicate."""
         if s.pc[server] == "received":
@@ -67,12 +68,14 @@ class TokenGetCompareDel(Scene):
             return self.reply(s, server, "duplicate")
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_del(self, s: Tk, server: int):
         """DEL the token (whether it was still there is not looked at)."""
         if s.pc[server] == "checked":
             return self.at(s, server, "claimed", tokens=s.tokens - {s.req[server]})
 
     @action(server="servers")
+    @lane("server {server}")
     def server_business(self, s: Tk, server: int):
         """Run the business step (charge the order) and answer ok."""
         if s.pc[server] == "claimed":
@@ -103,6 +106,7 @@ class TokenCheckAndDelete(TokenGetCompareDel):
     at_most_once = effects.at_most_once(lambda self, s: s.effects, claims=("IDP-1b",))
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_check_and_delete(self, s: Tk, server: int):
         """EVAL the check-and-delete script: 1, the token was ours and is gone; 0, a duplicate."""
         if s.pc[server] == "received":
@@ -132,24 +136,28 @@ class TokenDeleteAfter(TokenGetCompareDel):
                                         claims=("IDP-2",))
 
     @action(server="servers")
+    @lane("server {server}")
     def server_business(self, s: Tk, server: int):
         """Run the business step (charge the order); the token is still in Redis."""
         if s.pc[server] == "checked":
             return self.at(self.apply(s), server, "applied")
 
     @action(server="servers")
+    @lane("server {server}", to="redis")
     def server_del(self, s: Tk, server: int):
         """DEL the token, then answer ok."""
         if s.pc[server] == "applied":
             return self.reply(s, server, "ok", tokens=s.tokens - {s.req[server]})
 
     @fault("crash", server="servers")
+    @lane("server {server}")
     def crash(self, s: Tk, server: int):
         if s.pc[server] != DOWN:
             return self.faults.spend(s, "crash", pc=put(s.pc, server, DOWN),
                                      req=put(s.req, server, None))
 
     @fault("restart", server="servers")
+    @lane("server {server}")
     def restart(self, s: Tk, server: int):
         if s.pc[server] == DOWN:
             return s._replace(pc=put(s.pc, server, IDLE))
@@ -185,6 +193,7 @@ class TokenBusinessFails(TokenCheckAndDelete):
                  **self.faults.initial())
 
     @action(server="servers")
+    @lane("server {server}")
     def server_business(self, s: Tk, server: int):
         """Run the business step: it charges the order and answers ok, or fails and answers failed."""
         if s.pc[server] == "claimed":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Param, action, sometimes
+from distcheck import Param, action, lane, sometimes
 from distcheck.models.idempotency._scene import Scene
 from distcheck.properties import effects, idempotency
 from distcheck.properties.effects import Effect
@@ -65,6 +65,7 @@ class UniqueOrderNumber(Scene):
         return 0  # hash('o1') mod shards, whatever it is, is the same for every copy
 
     @action(server="servers")
+    @lane("server {server}", to="database")
     def server_insert(self, s: Uq, server: int):
         """INSERT the order on its shard; on a duplicate key, SELECT the row and answer its id."""
         if s.pc[server] == "received":

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, leads_to, put, sometimes
 from distcheck.models.ids.variants import VariantModel
 from distcheck.properties.ids import (
     Issued,
@@ -61,6 +61,7 @@ class AutoIncrement(Model):
     """Single database AUTO_INCREMENT.  Claims: ID-2."""
 
     id = "ids.autoincrement"
+    lane_order = ("client", "database")
     claims = ("ID-2",)
     clients = Param(2, at_least=1, doc="clients asking for IDs")
     requests = Param(3, at_least=1, doc="ID requests in a behaviour")
@@ -72,12 +73,14 @@ class AutoIncrement(Model):
         yield Db(0, True, 0, (None,) * self.clients, (), self.requests, **self.faults.initial())
 
     @action(client="clients")
+    @lane("client {client}", to="database")
     def request(self, s: Db, client: int):
         if s.requests_left > 0 and s.waiting[client] is None:
             return s._replace(waiting=put(s.waiting, client, s.now),
                               requests_left=s.requests_left - 1)
 
     @action(client="clients")
+    @lane("database", to="client {client}")  # the row is inserted: the id answers the request
     def insert(self, s: Db, client: int):
         if s.up and s.waiting[client] is not None:
             new_id = s.counter + 1
@@ -85,11 +88,13 @@ class AutoIncrement(Model):
                               issued=s.issued + (Issued(0, new_id, s.now),))
 
     @fault("crash")
+    @lane("database")
     def crash(self, s: Db):
         if s.up:
             return self.faults.spend(s, "crash", up=False)
 
     @fault("restart")
+    @lane("database")
     def restart(self, s: Db):
         if not s.up:
             return self.faults.spend(s, "restart", up=True)
@@ -133,6 +138,7 @@ class ReplicaRead(VariantModel):
     """Insert on the primary, read back on a lagging replica.  Claims: ID-4."""
 
     id = "ids.replica_read"
+    lane_order = ("client", "primary", "replica")
     claims = ("ID-4",)
     clients = Param(2, at_least=1, doc="clients, each inserting one row then reading it")
     design_choices = ("read_from",)
@@ -143,6 +149,7 @@ class ReplicaRead(VariantModel):
         yield Rows((), 0, (("idle",),) * self.clients)
 
     @action(client="clients")
+    @lane("client {client}", to="primary")
     def insert(self, s: Rows, client: int):
         if s.client[client] == ("idle",):
             new_id = len(s.primary) + 1  # AUTO_INCREMENT on the primary
@@ -150,11 +157,13 @@ class ReplicaRead(VariantModel):
                               client=put(s.client, client, ("inserted", new_id)))
 
     @action()
+    @lane("primary", to="replica")
     def replicate(self, s: Rows):
         if s.replicated < len(s.primary):
             return s._replace(replicated=s.replicated + 1)
 
     @action(client="clients")
+    @lane("client {client}", to=lambda m, s, client: m.read_from)
     def read(self, s: Rows, client: int):
         if s.client[client][0] == "inserted":
             row = s.client[client][1]

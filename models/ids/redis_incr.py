@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Param, action, fault, sometimes
+from distcheck import Faults, Param, action, fault, lane, sometimes
 from distcheck.models.ids.variants import VariantModel
 from distcheck.properties.ids import Issued, all_unique, increasing_ids, issued_some, unique_ids
 
@@ -45,6 +45,7 @@ class RedisIncr(VariantModel):
     """Redis INCR without persistence, restarted: a duplicate ID.  Claims: ID-5."""
 
     id = "ids.redis_incr"
+    lane_order = ("client", "redis")
     claims = ("ID-5",)
     requests = Param(3, at_least=1, doc="INCR calls in a behaviour")
     faults = Faults(crash=1, restart=1)  # Params crashes=1, restarts=1
@@ -57,6 +58,7 @@ class RedisIncr(VariantModel):
         yield Redis(True, 0, 0, (), self.requests, **self.faults.initial())
 
     @action()
+    @lane("client", to="redis")
     def incr(self, s: Redis):
         if s.up and s.requests_left > 0:
             value = s.counter + 1
@@ -66,16 +68,19 @@ class RedisIncr(VariantModel):
                               requests_left=s.requests_left - 1)
 
     @action()
+    @lane("redis")
     def save(self, s: Redis):
         if self.persistence == "snapshot" and s.up and s.persisted != s.counter:
             return s._replace(persisted=s.counter)
 
     @fault("crash")
+    @lane("redis")
     def crash(self, s: Redis):
         if s.up:
             return self.faults.spend(s, "crash", up=False, counter=0)
 
     @fault("restart")
+    @lane("redis")
     def restart(self, s: Redis):
         if not s.up:
             return self.faults.spend(s, "restart", up=True, counter=s.persisted)

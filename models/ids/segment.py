@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Param, action, fault, put, sometimes
+from distcheck import Faults, Param, action, fault, lane, put, sometimes
 from distcheck.models.ids.variants import VariantModel
 from distcheck.properties.ids import (
     Issued,
@@ -60,6 +60,7 @@ class SegmentAllocation(VariantModel):
     """Segment allocation by compare-and-set, nodes may crash.  Claims: ID-7."""
 
     id = "ids.segment"
+    lane_order = ("node", "database")
     claims = ("ID-7",)
     nodes = Param(2, at_least=1, at_most=4)
     segment = Param(2, at_least=1, doc="IDs per reserved range")
@@ -74,12 +75,14 @@ class SegmentAllocation(VariantModel):
                   **self.faults.initial())
 
     @action(node="nodes")
+    @lane("node {node}", to="database")
     def fetch(self, s: Seg, node: int):
         n = s.nodes[node]
         if n.up and n.read is None and n.next > n.end and s.ids_left > 0:
             return s._replace(nodes=put(s.nodes, node, n._replace(read=s.max_id)))
 
     @action(node="nodes")
+    @lane("node {node}", to="database")
     def reserve(self, s: Seg, node: int):
         n = s.nodes[node]
         if not n.up or n.read is None:
@@ -91,6 +94,7 @@ class SegmentAllocation(VariantModel):
                           nodes=put(s.nodes, node, Node(True, None, n.read + 1, end)))
 
     @action(node="nodes")
+    @lane("node {node}")
     def next_id(self, s: Seg, node: int):
         n = s.nodes[node]
         if n.up and n.next <= n.end and s.ids_left > 0:
@@ -99,12 +103,14 @@ class SegmentAllocation(VariantModel):
                               issued=put(s.issued, node, log), ids_left=s.ids_left - 1)
 
     @fault("crash", node="nodes")
+    @lane("node {node}")
     def crash(self, s: Seg, node: int):
         if s.nodes[node].up:
             down = NO_RANGE._replace(up=False)
             return self.faults.spend(s, "crash", nodes=put(s.nodes, node, down))
 
     @fault("restart", node="nodes")
+    @lane("node {node}")
     def restart(self, s: Seg, node: int):
         if not s.nodes[node].up:
             return self.faults.spend(s, "restart", nodes=put(s.nodes, node, NO_RANGE))

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import BadInput, Faults, Param, action, fault, put, sometimes
+from distcheck import BadInput, Faults, Param, action, fault, lane, put, sometimes
 from distcheck.models.ids.snowflake import Layout
 from distcheck.models.ids.variants import VariantModel
 from distcheck.properties.ids import (
@@ -82,6 +82,7 @@ class SnowflakeGenerator(VariantModel):
     """Snowflake generator, distinct worker ids, clock never set back.  Claims: ID-6."""
 
     id = "ids.snowflake_gen"
+    lane_order = ("client", "node")
     claims = ("ID-6",)
     nodes = Param(2, at_least=1, at_most=4, doc="generator nodes")
     requests = Param(3, at_least=1, doc="ID requests in a behaviour (all nodes)")
@@ -130,12 +131,14 @@ class SnowflakeGenerator(VariantModel):
     # -- protocol ------------------------------------------------------------------------
 
     @action(node="nodes")
+    @lane("client", to="node {node}")
     def request(self, s: Gen, node: int):
         if s.requests_left > 0 and s.nodes[node].waiting is None:
             return s._replace(nodes=put(s.nodes, node, s.nodes[node]._replace(waiting=s.now)),
                               requests_left=s.requests_left - 1)
 
     @action(node="nodes")
+    @lane("node {node}", to="client")
     def next_id(self, s: Gen, node: int):
         return self.answer(s, node)
 
@@ -169,6 +172,7 @@ class SnowflakeGenerator(VariantModel):
             return self.faults.tick(s)
 
     @fault("clock_jump", node="nodes")
+    @lane("node {node}")
     def clock_jump(self, s: Gen, node: int):
         n = s.nodes[node]
         if self.clock(s, node) - self.rollback >= 0:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -47,6 +47,7 @@ class DbRowLock(Model):
     """
 
     id = "locks.db_row"
+    lane_order = ("client", "database")
     claims = ("LK-1",)
     clients = Param(2, at_least=1, at_most=6, doc="number of clients")
     faults = Faults(crash=1, restart=False)  # Param crashes=1: client crashes, crash-stop
@@ -63,6 +64,7 @@ class DbRowLock(Model):
         return view
 
     @action(client="clients")
+    @lane("client {client}", to="database")
     def insert(self, s: DbState, client: int):
         """INSERT INTO locks(name, owner) VALUES ('lock', client): fails on a duplicate key."""
         if s.pc[client] == "idle" and s.row is None:
@@ -70,6 +72,7 @@ class DbRowLock(Model):
             return s._replace(pc=put(s.pc, client, "holding"), row=Row(client, expires))
 
     @action(client="clients")
+    @lane("client {client}", to="database")
     def delete(self, s: DbState, client: int):
         """DELETE FROM locks WHERE name = 'lock' AND owner = client."""
         if s.pc[client] == "holding":
@@ -77,6 +80,7 @@ class DbRowLock(Model):
             return s._replace(pc=put(s.pc, client, "done"), row=row)
 
     @fault("crash", client="clients")
+    @lane("client {client}")
     def crash(self, s: DbState, client: int):
         """The client dies; its row, being durable, stays."""
         if s.pc[client] in ("idle", "holding"):
@@ -134,6 +138,7 @@ class DbRowWithExpiry(DbRowLock):
         return self.faults.tick(s, past_horizon=waiting)
 
     @action()
+    @lane("database")
     def cleanup(self, s: DbState):
         """The cleanup job: DELETE FROM locks WHERE expires_at <= now."""
         if s.row is not None and s.row.expires_at is not None and s.row.expires_at <= s.now:

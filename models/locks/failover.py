@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -42,6 +42,7 @@ class AsyncFailover(Model):
     """
 
     id = "locks.failover"
+    lane_order = ("client", "primary", "replica", "sentinel")
     claims = ("LK-9",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     # One replica to promote: a second primary crash would have nowhere to fail over to.
@@ -66,6 +67,7 @@ class AsyncFailover(Model):
         return view
 
     @action(client="clients")
+    @lane("client {client}", to="primary")
     def acquire(self, s: FoState, client: int):
         """SET lock client NX on the primary."""
         if s.pc[client] == "idle" and s.primary_up and s.on_primary is None:
@@ -73,18 +75,21 @@ class AsyncFailover(Model):
             return s._replace(pc=put(s.pc, client, pc), on_primary=client)
 
     @action(client="clients")
+    @lane("replica", to="client {client}")
     def replica_acked(self, s: FoState, client: int):
         """WAIT 1 returns: the replica has our key."""
         if s.pc[client] == "asked" and s.primary_up and s.on_replica == client:
             return s._replace(pc=put(s.pc, client, "holding"))
 
     @action()
+    @lane("primary", to="replica")
     def replicate(self, s: FoState):
         """The replica catches up with the primary (asynchronously)."""
         if s.primary_up and not s.promoted and s.on_replica != s.on_primary:
             return s._replace(on_replica=s.on_primary)
 
     @action(client="clients")
+    @lane("client {client}", to="primary")
     def release(self, s: FoState, client: int):
         """Compare-and-delete on the primary."""
         if s.pc[client] == "holding" and s.primary_up:
@@ -92,12 +97,14 @@ class AsyncFailover(Model):
             return s._replace(pc=put(s.pc, client, "done"), on_primary=on_primary)
 
     @fault("crash")
+    @lane("primary")
     def crash(self, s: FoState):
         """The primary dies, with whatever it had not replicated."""
         if s.primary_up:
             return self.faults.spend(s, "crash", primary_up=False)
 
     @action()
+    @lane("sentinel", to="replica")
     def promote(self, s: FoState):
         """Sentinel promotes the replica: it becomes the primary with the replica's data."""
         if not s.primary_up and not s.promoted:

@@ -30,6 +30,7 @@ from distcheck import (
     at_most_one,
     exists,
     invariant,
+    lane,
     put,
     sometimes,
 )
@@ -57,6 +58,7 @@ class LockServer(Model):
     """
 
     id = "locks.lock_server"
+    lane_order = ("client", "server")
     claims = ("LK-1",)
     clients = Param(3, at_least=1, at_most=8, doc="number of clients")
     client = Sort(size="clients", doc="client")
@@ -71,11 +73,13 @@ class LockServer(Model):
         yield LS(True, (False,) * self.clients, frozenset())
 
     @action(c="clients")
+    @lane("client {c}")
     def send_lock(self, s: LS, c: int):
         """A client asks for the lock."""
         return s._replace(msgs=s.msgs | {Msg("Lock", c)})
 
     @action(c="clients")
+    @lane("client {c}", to="server")
     def recv_lock(self, s: LS, c: int):
         """The server grants the lock it holds to a client that asked."""
         if Msg("Lock", c) in s.msgs and self.may_grant(s):
@@ -85,17 +89,20 @@ class LockServer(Model):
         return s.server_holds
 
     @action(c="clients")
+    @lane("server", to="client {c}")
     def recv_grant(self, s: LS, c: int):
         if Msg("Grant", c) in s.msgs:
             return s._replace(holds=put(s.holds, c, True), msgs=s.msgs - {Msg("Grant", c)})
 
     @action(c="clients")
+    @lane("client {c}")
     def unlock(self, s: LS, c: int):
         """The holder releases the lock by sending it back."""
         if s.holds[c]:
             return s._replace(holds=put(s.holds, c, False), msgs=s.msgs | {Msg("Unlock", c)})
 
     @action(c="clients")
+    @lane("client {c}", to="server")
     def recv_unlock(self, s: LS, c: int):
         if Msg("Unlock", c) in s.msgs:
             return s._replace(server_holds=True, msgs=s.msgs - {Msg("Unlock", c)})

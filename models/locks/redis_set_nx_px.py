@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -62,6 +62,7 @@ class SetNxPx(Model):
     """
 
     id = "locks.redis_set_nx_px"
+    lane_order = ("client", "redis", "storage")
     claims = ("LK-5",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients competing for the lock")
     ttl = Param(2, at_least=1, doc="ticks before Redis expires the key (PX)")
@@ -85,6 +86,7 @@ class SetNxPx(Model):
     # -- the client ------------------------------------------------------------------------
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def acquire(self, s: RedisLock, client: int):
         """SET lock <client> NX PX ttl: succeeds only if the key is absent."""
         if self.runnable(s, client, "idle") and s.key is None:
@@ -98,6 +100,7 @@ class SetNxPx(Model):
         return grant
 
     @action(client="clients")
+    @lane("client {client}", to="storage")
     def write(self, s: RedisLock, client: int):
         """Write to the protected resource, presenting our token (checked only when fenced)."""
         if self.runnable(s, client, "holding"):
@@ -106,6 +109,7 @@ class SetNxPx(Model):
             return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: RedisLock, client: int):
         """Compare-and-delete: delete the key only if it still holds our value."""
         if self.runnable(s, client, "wrote"):
@@ -115,12 +119,14 @@ class SetNxPx(Model):
     # -- faults and time -------------------------------------------------------------------
 
     @fault("pause", client="clients")
+    @lane("client {client}")
     def pause(self, s: RedisLock, client: int):
         """A stop-the-world pause in the critical section."""
         if s.pc[client] in IN_CRITICAL_SECTION and not s.paused[client]:
             return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
+    @lane("client {client}")
     def resume(self, s: RedisLock, client: int):
         if s.paused[client]:
             return s._replace(paused=put(s.paused, client, False))

@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -72,6 +72,7 @@ class Redlock(Model):
     """
 
     id = "locks.redlock"
+    lane_order = ("client", "redis", "storage")
     claims = ("LK-10",)
     clients = Param(2, at_least=1, at_most=4, doc="number of clients")
     stores = Param(3, at_least=1, at_most=7, doc="independent Redis stores (N)")
@@ -114,6 +115,7 @@ class Redlock(Model):
     # -- clients --------------------------------------------------------------------------------
 
     @action(client="clients", store="stores")
+    @lane("client {client}", to="redis {store}")
     def lock_store(self, s: RlState, client: int, store: int):
         """SET lock client NX PX ttl on one store."""
         # Stores are tried in a fixed order; a store skipped on the way was a failed attempt.
@@ -129,6 +131,7 @@ class Redlock(Model):
         )
 
     @action(client="clients")
+    @lane("client {client}")
     def enter(self, s: RlState, client: int):
         """A majority within the validity time: the lock is ours; take a fencing token."""
         if s.pc[client] != "acquiring" or len(s.got[client]) < self.majority:
@@ -144,6 +147,7 @@ class Redlock(Model):
         return grant
 
     @action(client="clients")
+    @lane("client {client}", to="storage")
     def write(self, s: RlState, client: int):
         """Write to the protected resource with our token (checked only when fenced)."""
         if s.pc[client] == "holding":
@@ -152,12 +156,14 @@ class Redlock(Model):
             return s._replace(pc=put(s.pc, client, "wrote"), accepted=accepted)
 
     @action(client="clients")
+    @lane("client {client}")
     def release(self, s: RlState, client: int):
         """Compare-and-delete our key on every store that is up."""
         if s.pc[client] in IN_CRITICAL_SECTION:
             return self._unlock_all(s, client)
 
     @action(client="clients")
+    @lane("client {client}")
     def give_up(self, s: RlState, client: int):
         """No majority (yet) within the validity time: unlock every store and stop trying."""
         if s.pc[client] != "acquiring":
@@ -197,6 +203,7 @@ class Redlock(Model):
         return self._expire(t)
 
     @fault("clock_jump", store="stores")
+    @lane("redis {store}")
     def clock_jump(self, s: RlState, store: int):
         # A jump of drift=0 ticks would be no fault at all, only a spent budget.
         if self.drift > 0 and self.faults.left(s, "clock_jump") and s.up[store]:
@@ -205,6 +212,7 @@ class Redlock(Model):
             return None if t is None else self._expire(t)
 
     @fault("crash", store="stores")
+    @lane("redis {store}")
     def crash(self, s: RlState, store: int):
         """The store dies; what it had not fsynced, here every key, is lost."""
         # The budget first: most states have none left, and building a crash costs.
@@ -215,6 +223,7 @@ class Redlock(Model):
                                      down_since=put(s.down_since, store, down_since))
 
     @fault("restart", store="stores")
+    @lane("redis {store}")
     def restart(self, s: RlState, store: int):
         if s.up[store]:
             return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, Param, action, put, sometimes
+from distcheck import Model, Param, action, lane, put, sometimes
 from distcheck.models.locks._view import by_client
 from distcheck.properties import locks
 
@@ -36,6 +36,7 @@ class ReentrantLock(Model):
     """
 
     id = "locks.reentrant"
+    lane_order = ("client", "redis")
     claims = ("LK-8",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     depth = Param(2, at_least=1, at_most=6, doc="nested acquisitions per client")
@@ -50,6 +51,7 @@ class ReentrantLock(Model):
         return view
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def lock(self, s: ReState, client: int):
         """HINCRBY lock client 1, if the lock is free or already ours."""
         if s.unwinding[client] or s.depth[client] >= self.depth:
@@ -63,6 +65,7 @@ class ReentrantLock(Model):
             )
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def unlock(self, s: ReState, client: int):
         """HINCRBY lock client -1; DEL lock when the count reaches 0."""
         if s.unwinding[client] and s.depth[client] > 0 and s.owner == client:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client
 from distcheck.properties import locks
 
@@ -37,6 +37,7 @@ class _ReleaseModel(Model):
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(1, at_least=1, doc="key time-to-live, in ticks")
     faults = Faults(tick=2)  # Param horizon=2: the last tick explored
+    lane_order = ("client", "redis")
 
     def init(self):
         yield RelState(pc=("idle",) * self.clients, key=None, now=0)
@@ -47,6 +48,7 @@ class _ReleaseModel(Model):
         return view
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def acquire(self, s: RelState, client: int):
         """SET lock <client> NX PX ttl."""
         if s.pc[client] == "idle" and s.key is None:
@@ -83,6 +85,7 @@ class PlainDel(_ReleaseModel):
     claims = ("LK-6",)
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: RelState, client: int):
         """DEL lock."""
         if s.pc[client] == "holding":
@@ -107,6 +110,7 @@ class GetCompareDel(_ReleaseModel):
     claims = ("LK-6b",)
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def get_compare(self, s: RelState, client: int):
         """GET lock; if it is ours go on to DEL, else there is nothing to release."""
         if s.pc[client] == "holding":
@@ -115,6 +119,7 @@ class GetCompareDel(_ReleaseModel):
             return s._replace(pc=put(s.pc, client, "done"))
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: RelState, client: int):
         """DEL lock (after the GET said it was ours)."""
         if s.pc[client] == "checked":
@@ -139,6 +144,7 @@ class CompareAndDelete(_ReleaseModel):
     claims = ("LK-6c",)
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: RelState, client: int):
         """EVAL "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"."""
         if s.pc[client] == "holding":

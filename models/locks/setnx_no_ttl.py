@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, no_livelock, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, no_livelock, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -60,6 +60,7 @@ class SetNxNoTtl(Model):
     """
 
     id = "locks.setnx_no_ttl"
+    lane_order = ("client", "redis")
     claims = ("LK-3",)
     clients = Param(2, at_least=1, at_most=6, doc="number of clients")
     faults = Faults(crash=1, restart=False)
@@ -76,18 +77,21 @@ class SetNxNoTtl(Model):
         return 0
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def acquire(self, s: Lk, client: int):
         """SETNX succeeds only when there is no key."""
         if s.pc[client] == "idle" and s.owner is None:
             return s._replace(pc=put(s.pc, client, "holding"), owner=client, ttl_left=self.key_ttl())
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def retry(self, s: Lk, client: int):
         """SETNX fails while the key exists; the client tries again (no state change)."""
         if s.pc[client] == "idle" and s.owner is not None:
             return s
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: Lk, client: int):
         """Compare-and-delete: remove the key only if it is still this client's."""
         if s.pc[client] == "holding":
@@ -96,6 +100,7 @@ class SetNxNoTtl(Model):
             return s._replace(pc=put(s.pc, client, "idle"))
 
     @fault("crash", client="clients")
+    @lane("client {client}")
     def crash(self, s: Lk, client: int):
         if s.pc[client] != "crashed":
             return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))
@@ -144,6 +149,7 @@ class SetNxWithTtl(SetNxNoTtl):
             return s._replace(ttl_left=s.ttl_left - 1)
 
     @fault("expire")
+    @lane("redis")
     def expire(self, s: Lk):
         """Redis drops the key once its time is up."""
         if s.owner is not None and s.ttl_left == 0:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client
 from distcheck.properties import locks
 
@@ -43,6 +43,7 @@ class SetnxThenExpire(Model):
     """
 
     id = "locks.setnx_then_expire"
+    lane_order = ("client", "redis")
     claims = ("LK-4",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(1, at_least=1, doc="key time-to-live, in ticks")
@@ -61,6 +62,7 @@ class SetnxThenExpire(Model):
         return view
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def setnx(self, s: SxState, client: int):
         """SETNX lock client (SET lock client NX PX ttl in the atomic variant)."""
         if s.pc[client] == "idle" and s.key is None:
@@ -70,6 +72,7 @@ class SetnxThenExpire(Model):
             return s._replace(pc=put(s.pc, client, "set"), key=Key(client, None))
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def set_expiry(self, s: SxState, client: int):
         """EXPIRE lock ttl: the client's second command (``expire`` is reserved for the server)."""
         if s.pc[client] == "set":
@@ -79,6 +82,7 @@ class SetnxThenExpire(Model):
             return s._replace(pc=put(s.pc, client, "holding"), key=key)
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: SxState, client: int):
         """Compare-and-delete."""
         if s.pc[client] == "holding":
@@ -86,6 +90,7 @@ class SetnxThenExpire(Model):
             return s._replace(pc=put(s.pc, client, "done"), key=key)
 
     @fault("crash", client="clients")
+    @lane("client {client}")
     def crash(self, s: SxState, client: int):
         if s.pc[client] in ("idle", "set", "holding"):
             return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -52,6 +52,7 @@ class Watchdog(Model):
     """
 
     id = "locks.watchdog"
+    lane_order = ("client", "redis")
     claims = ("LK-7",)
     clients = Param(2, at_least=1, at_most=5, doc="number of clients")
     ttl = Param(2, at_least=2, doc="key time-to-live, in ticks (the watchdog renews before it ends)")
@@ -73,6 +74,7 @@ class Watchdog(Model):
         return s.pc[c] == "holding" and not s.paused[c]
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def acquire(self, s: WdState, client: int):
         """SET lock client NX PX ttl (and start the watchdog)."""
         if s.pc[client] == "idle" and not s.paused[client] and s.key is None:
@@ -80,6 +82,7 @@ class Watchdog(Model):
                               key=Key(client, s.now + self.ttl, s.now))
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def renew(self, s: WdState, client: int):
         """The watchdog: PEXPIRE lock ttl, if the key is still ours."""
         if self.running(s, client) and s.key is not None and s.key.owner == client:
@@ -87,6 +90,7 @@ class Watchdog(Model):
                 return s._replace(key=s.key._replace(expires=s.now + self.ttl))
 
     @action(client="clients")
+    @lane("client {client}", to="redis")
     def release(self, s: WdState, client: int):
         """Compare-and-delete, and stop the watchdog."""
         if self.running(s, client):
@@ -110,17 +114,20 @@ class Watchdog(Model):
         return renew is not None and renew(s, client) is not None
 
     @fault("pause", client="clients")
+    @lane("client {client}")
     def pause(self, s: WdState, client: int):
         """The whole process stops: worker and watchdog threads alike."""
         if self.running(s, client):
             return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
+    @lane("client {client}")
     def resume(self, s: WdState, client: int):
         if s.paused[client]:
             return s._replace(paused=put(s.paused, client, False))
 
     @fault("crash", client="clients")
+    @lane("client {client}")
     def crash(self, s: WdState, client: int):
         if s.pc[client] in ("idle", "holding"):
             return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.models.locks._view import by_client, clients_at
 from distcheck.properties import locks
 
@@ -65,6 +65,7 @@ class ZooKeeperLock(Model):
     """
 
     id = "locks.zookeeper"
+    lane_order = ("client", "zookeeper", "storage")
     claims = ("LK-2",)
     clients = Param(3, at_least=1, at_most=6, doc="number of clients competing for the lock")
     session_timeout = Param(1, at_least=1, doc="ticks of silence before a session expires")
@@ -122,6 +123,7 @@ class ZooKeeperLock(Model):
         return s.pc[c] in at and not s.paused[c]
 
     @action(client="clients")
+    @lane("client {client}", to="zookeeper")
     def acquire(self, s: ZkState, client: int):
         """Create an ephemeral sequential node, then list the children."""
         if self.runnable(s, client, "idle"):
@@ -131,12 +133,14 @@ class ZooKeeperLock(Model):
             return self._check_children(s, client)
 
     @action(client="clients")
+    @lane("client {client}", to="zookeeper")
     def recheck(self, s: ZkState, client: int):
         """A watch fired: list the children again."""
         if self.runnable(s, client, "woken"):
             return self._check_children(s, client)
 
     @action(client="clients")
+    @lane("client {client}", to="storage")
     def write(self, s: ZkState, client: int):
         """Write to the protected resource, presenting our token (checked only when fenced)."""
         if self.runnable(s, client, "holding"):
@@ -149,6 +153,7 @@ class ZooKeeperLock(Model):
         return seq
 
     @action(client="clients")
+    @lane("client {client}", to="zookeeper")
     def release(self, s: ZkState, client: int):
         """Delete our node (if the session still has it) and finish."""
         if self.runnable(s, client, "wrote"):
@@ -161,11 +166,13 @@ class ZooKeeperLock(Model):
         return any(owner == c for _, owner in s.nodes)
 
     @fault("pause", client="clients")
+    @lane("client {client}")
     def pause(self, s: ZkState, client: int):
         if not s.paused[client] and s.pc[client] not in ("done", "crashed"):
             return self.faults.spend(s, "pause", paused=put(s.paused, client, True))
 
     @fault("resume", client="clients")
+    @lane("client {client}")
     def resume(self, s: ZkState, client: int):
         """The process runs again; a waiter whose session expired is told so and starts over.
 
@@ -180,6 +187,7 @@ class ZooKeeperLock(Model):
             return s
 
     @fault("crash", client="clients")
+    @lane("client {client}")
     def crash(self, s: ZkState, client: int):
         if self.faults.left(s, "crash") and s.pc[client] not in ("done", "crashed"):
             return self.faults.spend(s, "crash", pc=put(s.pc, client, "crashed"),
@@ -202,6 +210,7 @@ class ZooKeeperLock(Model):
             return s._replace(silent=silent)
 
     @fault("expire", client="clients")
+    @lane("zookeeper")
     def expire(self, s: ZkState, client: int):
         """The server expires a silent session and deletes its ephemeral node."""
         if self.silenced(s, client) and s.silent[client] >= self.session_timeout:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, leads_to, put, sometimes
 from distcheck.models.replication.cut import ReplicaCut
 
 
@@ -55,6 +55,7 @@ class AntiEntropy(ReplicaCut):
     """
 
     id = "replication.anti_entropy"
+    lane_order = ("client", "replica")
     claims = ("BASE-1",)
     replicas = Param(3, at_least=2, at_most=4, doc="replicas")
     writes = Param(2, at_least=1, doc="writes in a behaviour (then writes stop)")
@@ -66,6 +67,7 @@ class AntiEntropy(ReplicaCut):
 
 
     @action(r="replicas")
+    @lane("client", to="replica {r}")
     def write(self, s: Gossip, r: int):
         if s.writes_left:
             n = self.writes - s.writes_left + 1
@@ -74,6 +76,7 @@ class AntiEntropy(ReplicaCut):
                               writes_left=s.writes_left - 1)
 
     @action(src="replicas", dst="replicas")
+    @lane("replica {src}", to="replica {dst}")
     def sync(self, s: Gossip, src: int, dst: int):
         """dst pulls src's value when it is newer: last writer (highest timestamp) wins."""
         if self.connected(s, src, dst) and s.replicas[src].ts > s.replicas[dst].ts:
@@ -125,6 +128,7 @@ class LastWriterWins(Model):
     """
 
     id = "replication.lww"
+    lane_order = ("client", "replica")
     claims = ("BASE-2",)
     replicas = Param(2, at_least=2, at_most=3, doc="replicas")
     writes = Param(2, at_least=2, doc="writes, one after another in real time")
@@ -140,6 +144,7 @@ class LastWriterWins(Model):
         return Clocked(kept, replica.applied | {n})
 
     @action(r="replicas")
+    @lane("client", to="replica {r}")
     def write(self, s: Lww, r: int):
         """Replica r takes write n, stamps it with its clock, acknowledges it; time moves on."""
         if s.writes_left:
@@ -149,6 +154,7 @@ class LastWriterWins(Model):
                               writes_left=s.writes_left - 1)
 
     @action(src="replicas", dst="replicas")
+    @lane("replica {src}", to="replica {dst}")
     def sync(self, s: Lww, src: int, dst: int):
         """dst merges what src has: the higher timestamp wins."""
         theirs, mine = s.replicas[src], s.replicas[dst]
@@ -158,6 +164,7 @@ class LastWriterWins(Model):
             return s._replace(replicas=put(s.replicas, dst, merged))
 
     @fault("clock_jump", r="replicas")
+    @lane("replica {r}")
     def clock_jump(self, s: Lww, r: int):
         return self.faults.spend(s, "clock_jump", offset=put(s.offset, r, s.offset[r] - self.skew))
 

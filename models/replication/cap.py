@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, Param, action, leads_to, put, sometimes
+from distcheck import Faults, Model, Param, action, lane, leads_to, put, sometimes
 from distcheck.models.replication.cut import ReplicaCut
 from distcheck.properties.history import Event, operations, record
 from distcheck.properties.linearizability import linearizable
@@ -76,6 +76,7 @@ class APRegister(ReplicaCut):
     """
 
     id = "replication.ap_register"
+    lane_order = ("client", "replica")
     claims = ("CAP-1",)
     replicas = Param(2, at_least=2, at_most=3, doc="replicas")
     clients = Param(2, at_least=1, at_most=3, doc="clients")
@@ -92,6 +93,7 @@ class APRegister(ReplicaCut):
         return 1 + c * self.ops + s.started[c]
 
     @action(c="clients", f=("read", "write"))
+    @lane("client {c}")
     def invoke(self, s: Reg, c: int, f: str):
         if s.busy[c] is None and s.started[c] < self.ops:
             value = self.value_of(c, s) if f == "write" else None
@@ -99,6 +101,7 @@ class APRegister(ReplicaCut):
                               history=record(s.history, c, "invoke", f, value))
 
     @action(c="clients")
+    @lane(lambda m, s, c: f"replica {c % m.replicas}", to="client {c}")
     def answer(self, s: Reg, c: int):
         """The client's own replica answers at once, whatever it can reach."""
         f = s.busy[c]
@@ -115,6 +118,7 @@ class APRegister(ReplicaCut):
                               history=record(s.history, c, "ok", "write", value))
 
     @action(src="replicas", dst="replicas")
+    @lane("replica {src}", to="replica {dst}")
     def replicate(self, s: Reg, src: int, dst: int):
         """Anti-entropy: a newer value flows to a connected replica."""
         if self.connected(s, src, dst) and s.replicas[src].ts > s.replicas[dst].ts:
@@ -151,6 +155,7 @@ class QuorumRegister(ReplicaCut):
     """
 
     id = "replication.quorum_register"
+    lane_order = ("client", "replica")
     claims = ("CAP-2", "CAP-2b")
     replicas = Param(3, at_least=3, at_most=5, doc="replicas")
     clients = Param(2, at_least=1, at_most=3, doc="clients")
@@ -166,6 +171,7 @@ class QuorumRegister(ReplicaCut):
 
 
     @action(c="clients", f=("read", "write"))
+    @lane("client {c}")
     def invoke(self, s: Quorum, c: int, f: str):
         if s.busy[c] is None and s.started[c] < self.ops:
             value = 1 + c * self.ops + s.started[c] if f == "write" else None
@@ -174,6 +180,7 @@ class QuorumRegister(ReplicaCut):
                               history=record(s.history, c, "invoke", f, value))
 
     @action(c="clients", r="replicas")
+    @lane("client {c}", to="replica {r}")
     def query(self, s: Quorum, c: int, r: int):
         """Phase 1: learn replica r's timestamped value; with a majority heard, choose what to store."""
         if s.busy[c] is None or s.busy[c][1] != "get" or r in s.busy[c][2] \
@@ -192,6 +199,7 @@ class QuorumRegister(ReplicaCut):
         return s._replace(busy=put(s.busy, c, (f, "set", frozenset(), newest)))
 
     @action(c="clients", r="replicas")
+    @lane("client {c}", to="replica {r}")
     def store(self, s: Quorum, c: int, r: int):
         """Phase 2: store the chosen value at replica r; with a majority acknowledged, answer."""
         if s.busy[c] is None or s.busy[c][1] != "set" or r in s.busy[c][2] \

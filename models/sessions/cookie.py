@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Model, action, invariant, sometimes
+from distcheck import Model, action, invariant, lane, sometimes
 
 USERS = ("mallory", "alice")
 ROLES = ("user", "admin")
@@ -48,6 +48,7 @@ class CookieSession(Model):
     """The session in an unsigned cookie, edited by the attacker.  Claims: SS-4."""
 
     id = "sessions.cookie"
+    lane_order = ("mallory", "server")
     claims = ("SS-4",)
     #: the server signs cookies with an HMAC and checks the signature
     signed: ClassVar[bool] = False
@@ -59,6 +60,7 @@ class CookieSession(Model):
         return ("hmac", payload) if self.signed else None
 
     @action()
+    @lane("mallory", to="server")
     def login(self, s: Jar):
         """Mallory logs in with her own password and gets her cookie."""
         payload = ("mallory", ACCOUNTS["mallory"])
@@ -72,6 +74,7 @@ class CookieSession(Model):
         return [((u, r), tag) for u in USERS for r in ROLES for tag in tags]
 
     @action(cookie="cookies")
+    @lane("mallory", to="server")
     def present(self, s: Jar, cookie: Cookie):
         """Mallory sends a request with ``cookie``; the server takes the session it carries."""
         payload, tag = cookie

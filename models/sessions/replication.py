@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, lane, put, sometimes
 from distcheck.properties.sessions import Op, monotonic_reads, read_your_writes
 
 
@@ -41,6 +41,7 @@ class AsyncReplication(Model):
     """Asynchronous session replication, failover after a crash.  Claims: SS-3."""
 
     id = "sessions.replication"
+    lane_order = ("user", "server")
     claims = ("SS-3",)
     ops = Param(3, at_least=1, doc="writes and reads the user makes")
     faults = Faults(crash=1, restart=False)  # Param crashes=1: a server crashes for good
@@ -55,6 +56,7 @@ class AsyncReplication(Model):
         return 0 if s.up[0] else 1 if s.up[1] else None
 
     @action()
+    @lane("user", to=lambda m, s: f"server {m.serving(s)}")
     def write(self, s: Repl):
         server = self.serving(s)
         if s.ops_left and server is not None:
@@ -69,6 +71,7 @@ class AsyncReplication(Model):
                               history=s.history + (Op("user", "write", v),))
 
     @action()
+    @lane("user", to=lambda m, s: f"server {m.serving(s)}")
     def read(self, s: Repl):
         server = self.serving(s)
         if s.ops_left and server is not None:
@@ -76,11 +79,13 @@ class AsyncReplication(Model):
                               history=s.history + (Op("user", "read", s.version[server]),))
 
     @action()
+    @lane("server 0", to="server 1")
     def replicate(self, s: Repl):
         if s.queue and s.up[0] and s.up[1]:
             return s._replace(version=put(s.version, 1, s.queue[0]), queue=s.queue[1:])
 
     @fault("crash", server=(0, 1))
+    @lane("server {server}")
     def crash(self, s: Repl, server: int):
         if s.up[server]:
             queue = () if server == 0 else s.queue  # the queue lives in server 0's memory

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NamedTuple
 
-from distcheck import Faults, Model, Param, action, fault, invariant, put, sometimes
+from distcheck import Faults, Model, Param, action, fault, invariant, lane, put, sometimes
 
 
 class Sess(NamedTuple):
@@ -51,6 +51,7 @@ class StickySessions(Model):
     """Sessions in app-server memory, sticky routing, failover on crash.  Claims: SS-1."""
 
     id = "sessions.sticky"
+    lane_order = ("user", "server", "session store")
     claims = ("SS-1",)
     users = Param(2, at_least=1, doc="users, each logging in once")
     servers = Param(2, at_least=2, doc="app servers behind the balancer")
@@ -78,6 +79,7 @@ class StickySessions(Model):
         return user in (s.memory[server] if self.where == "memory" else s.store)
 
     @action(user="users", server="servers")
+    @lane("user {user}", to="server {server}")
     def login(self, s: Sess, user: int, server: int):
         if s.user[user] == "anonymous" and self.routes(s, user, server):
             if self.where == "memory":
@@ -89,6 +91,7 @@ class StickySessions(Model):
             return s._replace(user=put(s.user, user, "logged_in"), bound=put(s.bound, user, server))
 
     @action(user="users", server="servers")
+    @lane("user {user}", to="server {server}")
     def request(self, s: Sess, user: int, server: int):
         """A logged-in user's request: the server looks the session up."""
         if s.user[user] != "logged_in" or not self.routes(s, user, server):
@@ -100,23 +103,27 @@ class StickySessions(Model):
         return s._replace(user=put(s.user, user, "logged_out"))
 
     @fault("crash", server="servers")
+    @lane("server {server}")
     def crash(self, s: Sess, server: int):
         if s.up[server]:
             return self.faults.spend(s, "crash", up=put(s.up, server, False),
                                      memory=put(s.memory, server, frozenset()))
 
     @fault("restart", server="servers")
+    @lane("server {server}")
     def restart(self, s: Sess, server: int):
         if not s.up[server]:
             return s._replace(up=put(s.up, server, True))
 
     @fault("crash")
+    @lane("session store")
     def crash_store(self, s: Sess):
         if self.where == "store" and s.store_up:
             kept = s.store if self.persistent else frozenset()
             return self.faults.spend(s, "crash", store_up=False, store=kept)
 
     @fault("restart")
+    @lane("session store")
     def restart_store(self, s: Sess):
         if not s.store_up:
             return s._replace(store_up=True)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Faults, Model, action, branch, fault, sometimes
+from distcheck import Faults, Model, action, branch, fault, lane, sometimes
 from distcheck.properties import effects, transactions
 from distcheck.properties.effects import Effect
 from distcheck.properties.history import FAIL, INVOKE, OK, Event, instant, record
@@ -67,6 +67,7 @@ class Saga(Model):
     """
 
     id = "transactions.saga"
+    lane_order = ("orchestrator", "account A", "account B", "reader")
     claims = ("TX-8",)
     faults = Faults(drop=1)
     weak_fair = ("all_protocol",)
@@ -83,6 +84,7 @@ class Saga(Model):
     # -- the saga -----------------------------------------------------------------------
 
     @action()
+    @lane("orchestrator", to="account A")
     def t1_debit(self, s: S):
         """T1: debit A (a local transaction that commits at once)."""
         if s.phase == "start":
@@ -91,6 +93,7 @@ class Saga(Model):
                               pending=frozenset({"A"}) if self.semantic_lock else s.pending)
 
     @action()
+    @lane("orchestrator", to="account B")
     def t2_credit(self, s: S):
         """T2: credit B -- or B refuses, and the saga turns to compensation."""
         if s.phase == "debited":
@@ -101,12 +104,14 @@ class Saga(Model):
                                              refund_requests=s.refund_requests + 1))
 
     @action()
+    @lane("orchestrator")
     def retry_refund(self, s: S):
         """The orchestrator's timer fires with nothing in flight: ask for the refund again."""
         if s.phase == "compensating" and not s.refund_requests and not s.refund_acks:
             return s._replace(refund_requests=1)
 
     @action()
+    @lane("account A", to="orchestrator")
     def refund_acknowledged(self, s: S):
         if s.refund_acks:
             done = s.phase == "compensating"
@@ -119,6 +124,7 @@ class Saga(Model):
     # -- account A's service ------------------------------------------------------------
 
     @action()
+    @lane("orchestrator", to="account A")
     def c1_refund(self, s: S):
         """C1 at account A: refund the debit (once per saga, if idempotent) and acknowledge."""
         if not s.refund_requests:
@@ -138,6 +144,7 @@ class Saga(Model):
     # -- a concurrent reader ------------------------------------------------------------
 
     @action()
+    @lane("reader")
     def read_balances(self, s: S):
         """Another service reads both balances (waiting while a row it reads is pending)."""
         if s.reader == "idle" and not s.pending:

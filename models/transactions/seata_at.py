@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from distcheck import Model, action, branch, invariant, put, sometimes
+from distcheck import Model, action, branch, invariant, lane, put, sometimes
 from distcheck.properties import transactions
 from distcheck.properties.history import FAIL, INVOKE, OK, Event, instant, record
 
@@ -65,6 +65,7 @@ class SeataAT(Model):
     """
 
     id = "transactions.seata_at"
+    lane_order = ("TC", "branch", "database", "outside writer")
     claims = ("TX-9",)
     #: phase 1 takes the global row lock before the local commit
     global_lock = True
@@ -82,6 +83,7 @@ class SeataAT(Model):
     # -- phase 1 ------------------------------------------------------------------------
 
     @action(g="globals_")
+    @lane("branch {g}", to="TC")
     def acquire_global_lock(self, s: S, g: str):
         """The branch asks the coordinator for the row's global lock (it waits while another holds it)."""
         i = GLOBALS.index(g)
@@ -90,6 +92,7 @@ class SeataAT(Model):
                               history=record(s.history, g, INVOKE, "txn"))
 
     @action(g="globals_")
+    @lane("branch {g}", to="database")
     def local_commit(self, s: S, g: str):
         """Update the row and write the undo log in one local transaction, and commit it."""
         i = GLOBALS.index(g)
@@ -105,6 +108,7 @@ class SeataAT(Model):
     # -- phase 2 ------------------------------------------------------------------------
 
     @action(g="globals_")
+    @lane("TC", to="branch {g}")
     def phase2(self, s: S, g: str):
         """The coordinator decides: commit (delete the undo log) or roll back (undo, checked)."""
         i = GLOBALS.index(g)
@@ -127,6 +131,7 @@ class SeataAT(Model):
     # -- a writer outside Seata ---------------------------------------------------------
 
     @action()
+    @lane("outside writer", to="database")
     def outside_write(self, s: S):
         """A plain local transaction changes the row, taking no global lock."""
         if self.outside_writer and s.writer == "idle":

@@ -19,6 +19,7 @@ from distcheck import (
     action,
     forall,
     invariant,
+    lane,
     put,
     sometimes,
 )
@@ -43,11 +44,13 @@ class TCommit(Model):
         yield TC(("working",) * self.rms)
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def prepare(self, s: TC, rm: int):
         if s.rm_state[rm] == "working":
             return TC(put(s.rm_state, rm, "prepared"))
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def decide_commit(self, s: TC, rm: int):
         """Commit once every RM is prepared or committed."""
         if s.rm_state[rm] == "prepared" and forall(
@@ -56,6 +59,7 @@ class TCommit(Model):
             return TC(put(s.rm_state, rm, "committed"))
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def decide_abort(self, s: TC, rm: int):
         """Abort while no RM has committed."""
         if s.rm_state[rm] in ("working", "prepared") and "committed" not in s.rm_state:

@@ -28,6 +28,7 @@ from distcheck import (
     exists,
     forall,
     invariant,
+    lane,
     put,
     sometimes,
 )
@@ -64,6 +65,7 @@ class TwoPhase(Model):
         tm_prepared=NodeSet("rm"),
         msgs=Msgs(Msg, Prepared=("rm",), Commit=(), Abort=()),
     )
+    lane_order = ("tm", "rm")
 
     def init(self):
         yield TP(("working",) * self.rms, "init", frozenset(), frozenset())
@@ -71,16 +73,19 @@ class TwoPhase(Model):
     # -- transaction manager ------------------------------------------------------------
 
     @action(rm="rms")
+    @lane("rm {rm}", to="tm")
     def tm_rcv_prepared(self, s: TP, rm: int):
         if s.tm_state == "init" and Msg("Prepared", rm) in s.msgs:
             return s._replace(tm_prepared=s.tm_prepared | {rm})
 
     @action()
+    @lane("tm")
     def tm_commit(self, s: TP):
         if s.tm_state == "init" and self.may_commit(s):
             return s._replace(tm_state="committed", msgs=s.msgs | {COMMIT})
 
     @action()
+    @lane("tm")
     def tm_abort(self, s: TP):
         if s.tm_state == "init":
             return s._replace(tm_state="aborted", msgs=s.msgs | {ABORT})
@@ -92,6 +97,7 @@ class TwoPhase(Model):
     # -- resource managers --------------------------------------------------------------
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def rm_prepare(self, s: TP, rm: int):
         if s.rm_state[rm] == "working":
             return s._replace(
@@ -99,16 +105,19 @@ class TwoPhase(Model):
             )
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def rm_choose_to_abort(self, s: TP, rm: int):
         if s.rm_state[rm] == "working":
             return s._replace(rm_state=put(s.rm_state, rm, "aborted"))
 
     @action(rm="rms")
+    @lane("tm", to="rm {rm}")
     def rm_rcv_commit_msg(self, s: TP, rm: int):
         if COMMIT in s.msgs:
             return s._replace(rm_state=put(s.rm_state, rm, "committed"))
 
     @action(rm="rms")
+    @lane("tm", to="rm {rm}")
     def rm_rcv_abort_msg(self, s: TP, rm: int):
         if ABORT in s.msgs:
             return s._replace(rm_state=put(s.rm_state, rm, "aborted"))

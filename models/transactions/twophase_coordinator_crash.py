@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from distcheck import Faults, action, eventually, fault, leads_to, no_livelock, sometimes
+from distcheck import Faults, action, eventually, fault, lane, leads_to, no_livelock, sometimes
 from distcheck.models.transactions.twophase import ABORT, COMMIT, Msg, TwoPhase
 
 DECIDED = ("committed", "aborted")
@@ -63,22 +63,26 @@ class CoordinatorCrash(TwoPhase):
                   **self.faults.initial())
 
     @action()
+    @lane("tm")
     def tm_commit(self, s: TPC):
         if s.tm_state == "init" and self.may_commit(s):
             return s._replace(tm_state="committed", tm_log="commit", msgs=s.msgs | {COMMIT})
 
     @action()
+    @lane("tm")
     def tm_abort(self, s: TPC):
         if s.tm_state == "init":
             return s._replace(tm_state="aborted", tm_log="abort", msgs=s.msgs | {ABORT})
 
     @action(rm="rms")
+    @lane("rm {rm}", to="tm")
     def rm_inquire(self, s: TPC, rm: int):
         """A prepared participant that has heard no decision asks again (state unchanged)."""
         if s.rm_state[rm] == "prepared" and COMMIT not in s.msgs and ABORT not in s.msgs:
             return s
 
     @fault("crash")
+    @lane("tm")
     def crash(self, s: TPC):
         if s.tm_state != "crashed":
             return self.faults.spend(s, "crash", tm_state="crashed", tm_prepared=frozenset())
@@ -116,6 +120,7 @@ class CoordinatorRecovery(CoordinatorCrash):
                 "blocked_after_crash": "holds"}
 
     @fault("restart")
+    @lane("tm")
     def restart(self, s: TPC):
         """Recover from the log: resend a logged decision, else abort (presumed abort)."""
         if s.tm_state != "crashed":

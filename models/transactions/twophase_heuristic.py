@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from distcheck import action, branch, put
+from distcheck import action, branch, lane, put
 from distcheck.models.transactions.twophase import ABORT, COMMIT
 from distcheck.models.transactions.twophase_coordinator_crash import TPC, CoordinatorCrash
 from distcheck.properties import transactions
@@ -57,6 +57,7 @@ class Heuristic(CoordinatorCrash):
                 "no_blocking_loop": "holds"}
 
     @action(rm="rms")
+    @lane("rm {rm}")
     def rm_heuristic_decision(self, s: TPC, rm: int):
         """A prepared RM that heard no decision times out and commits or aborts on its own."""
         if s.rm_state[rm] == "prepared" and no_decision_heard(s):
@@ -86,6 +87,7 @@ class Cooperative(CoordinatorCrash):
     claims = ("TX-3", "TX-2")
 
     @action(rm="rms", peer="rms")
+    @lane("rm {peer}", to="rm {rm}")
     def rm_ask_peer(self, s: TPC, rm: int, peer: int):
         """A prepared RM that heard no decision adopts the decision of a peer that has one."""
         if (s.rm_state[rm] == "prepared" and no_decision_heard(s)
