@@ -335,7 +335,7 @@ class Model:
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
     ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
-    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, and the
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``symmetric``, and the
     methods ``init``, ``setup``, ``describe``, ``extra_properties``, plus the
     decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
@@ -359,6 +359,9 @@ class Model:
     strong_fair: ClassVar[tuple[Any, ...]] = ()
     #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
     slow: ClassVar[bool] = False
+    #: sorts of interchangeable nodes (names of Sort attributes): ``symmetric = ("rm",)``
+    #: lets ``--symmetry`` explore one state per renumbering (distcheck.engines.symmetry)
+    symmetric: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

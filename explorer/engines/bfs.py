@@ -38,8 +38,12 @@ from distcheck.contract.verdict import (
     violation_message,
 )
 from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
+from distcheck.engines.fingerprints import FingerprintStore, collision_probability
+from distcheck.engines.symmetry import canonicaliser, concretise
 
 ENGINE = "bfs"
+#: how visited states are kept: whole (a dict, exact) or as 64-bit fingerprints
+STORAGES = ("states", "fingerprints")
 
 #: called about once a second with (distinct, total, depth, queue, seconds)
 Progress = Callable[[int, int, int, int, float], None]
@@ -60,10 +64,13 @@ class Exploration:
 
     stats: Stats
     cut: str | None
-    parent: dict[Any, Any]
+    #: state -> parent state, or a FingerprintStore (``storage="fingerprints"``)
+    parent: dict[Any, Any] | FingerprintStore
     violations: dict[str, tuple[Any, Any, Step | None]] = field(default_factory=dict)
     witnesses: dict[str, Any] = field(default_factory=dict)
     deadlock: Any = None
+    #: the canonical form stored for each state under symmetry reduction, else None
+    canonical: Callable[[Any], Any] | None = None
 
 
 def explore(
@@ -74,6 +81,8 @@ def explore(
     check_deadlock: bool | None = None,
     stop_when_decided: bool = True,
     budget: Budget | None = None,
+    storage: str = "states",
+    symmetry: bool = False,
 ) -> Exploration:
     """Breadth-first search of ``model``'s reachable states.
 
@@ -85,6 +94,10 @@ def explore(
     ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
     The search stores at most ``bounds.max_states`` states and what the
     command's ``budget`` has left (:mod:`distcheck.engines.budget`).
+    ``storage="fingerprints"`` keeps a 64-bit fingerprint per state instead of
+    the state (:mod:`distcheck.engines.fingerprints`).  ``symmetry`` explores one
+    state per orbit of the nodes the model declares ``symmetric``
+    (:mod:`distcheck.engines.symmetry`; without a declaration it changes nothing).
     """
     model = compile_model(model)
     bounds = bounds or Bounds()
@@ -102,10 +115,16 @@ def explore(
         None, bounds, "bfs exploration")
     stats = Stats()
     inits = model.initial_states()
-    parent: dict[Any, Any] = dict.fromkeys(inits)
+    canon = canonicaliser(model.model) if symmetry else None
+    if canon is not None:
+        inits = list(dict.fromkeys(canon(s) for s in inits))
+    if storage not in STORAGES:
+        raise ValueError(f"storage must be one of {STORAGES}, not {storage!r}")
+    # the hot loop asks only `t in parent`, `parent[t] = s` and len(parent) of either
+    parent: Any = dict.fromkeys(inits) if storage == "states" else FingerprintStore(inits)
     stats.total_states = model.initial_generated  # generated, so duplicates count
     stats.depth = 1
-    result = Exploration(stats=stats, cut=None, parent=parent)
+    result = Exploration(stats=stats, cut=None, parent=parent, canonical=canon)
     violations, witnesses = result.violations, result.witnesses
 
     invariants, wanted = _judge_initial(model, inits, invariants, wanted, violations, witnesses)
@@ -130,6 +149,7 @@ def explore(
     next_check = total + CHECK_EVERY
     expanded = 0
     a: Any = None
+    u: Any = None
     args: Any = None
     s: Any = None
     cut = meter.over() or (meter.states_cut() if len(parent) > cap else None)
@@ -166,6 +186,8 @@ def explore(
                     if t is None:
                         continue
                     total += 1
+                    if canon is not None:  # symmetry: one representative per orbit
+                        u, t = t, canon(t)
                     if t not in parent:
                         if at_limit:
                             beyond = True
@@ -190,8 +212,8 @@ def explore(
                     if action_props:
                         step = a.step(args)
                         for name, check in action_props:
-                            if not check(s, step, t):
-                                violations[name] = (t, s, step)
+                            if not check(s, step, t if canon is None else u):
+                                violations[name] = (t if canon is None else u, s, step)
                                 action_props = [p for p in action_props if p[0] != name]
                                 undecided -= 1
                 if cut:
@@ -238,6 +260,8 @@ def explore(
     stats.seconds = time.perf_counter() - start
     # not complete either when stopped early because every property was decided
     stats.complete = result.cut is None and not frontier
+    if isinstance(parent, FingerprintStore):
+        stats.collision_probability = collision_probability(len(parent), total)
     return result
 
 
@@ -302,13 +326,42 @@ def _judge_initial(
 # --------------------------------------------------------------------------- traces
 
 
-def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
-    """States from an initial state to ``s`` along parent links."""
+def path_to(parent: dict[Any, Any] | FingerprintStore, s: Any,
+            model: AnyModel | None = None) -> list[Any]:
+    """States from an initial state to ``s`` along parent links.
+
+    A FingerprintStore keeps no states: the path is rebuilt by re-executing ``model``.
+    """
+    if isinstance(parent, FingerprintStore):
+        if model is None:
+            raise ValueError("a fingerprint store needs the model to rebuild a path")
+        compiled = compile_model(model)
+        return parent.path_to(compiled.transitions, compiled.initial_states(), s)
     path = [s]
     while (p := parent[path[-1]]) is not None:
         path.append(p)
     path.reverse()
     return path
+
+
+def _real_path(model: CompiledModel, run: Exploration, s: Any) -> list[Any]:
+    """States of the model from an initial state to (a renumbering of) stored state ``s``."""
+    key = run.canonical
+    if key is None:
+        return path_to(run.parent, s, model)
+    if isinstance(run.parent, FingerprintStore):
+        return run.parent.path_to(model.transitions, model.initial_states(), s, key)
+    return concretise(model.transitions, model.initial_states(), key, path_to(run.parent, s))
+
+
+def _violating_step(model: CompiledModel, p: BoundProperty, s: Any) -> tuple[Step, Any]:
+    """A step from real state ``s`` that breaks action property ``p`` (symmetry: it exists)."""
+    for a, args, t in model.transitions(s):
+        step = a.step(args)
+        if not property_holds(model, p.name, p.check, s, step, t):
+            return step, t
+    raise ModelError(f"model {model.id}: symmetry: no renumbered step breaks {p.name}; the model "
+                     "is not symmetric in the declared sorts (remove symmetric)")
 
 
 class TraceCut(Exception):
@@ -346,6 +399,8 @@ def check(
     progress: Progress | None = None,
     check_deadlock: bool | None = None,
     budget: Budget | None = None,
+    storage: str = "states",
+    symmetry: bool = False,
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
@@ -361,7 +416,7 @@ def check(
         props += [model.deadlock_property()] if check_deadlock else []
     mine = [p for p in props if p.kind in SAFETY_KINDS]
     run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine),
-                  budget=budget)
+                  budget=budget, storage=storage, symmetry=symmetry)
     meter = budget.meter("bfs trace building", bounds) if budget is not None else None
     return results_of(model, run, mine, meter)
 
@@ -383,6 +438,9 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
                    trace, claims=tuple(p.claims), extra={"cut": reason} if cut else {})
         )
 
+    # TLC's figure: the chance that a fingerprint collision hid a state
+    odds = ("" if stats.collision_probability is None else
+            f" (as fingerprints: collision probability {stats.collision_probability:.1e})")
     cut_reason = (
         f"search cut: {run.cut} after {stats.distinct_states} distinct states at depth {stats.depth}"
         if run.cut
@@ -396,10 +454,13 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
             s, pre, step = found
             try:
                 if p.kind == "action":
-                    states = path_to(run.parent, pre) + [s]
+                    states = _real_path(model, run, pre)
+                    if run.canonical is not None:  # the violating step, from the real state
+                        step, s = _violating_step(model, p, states[-1])
+                    states = states + [s]
                     steps = steps_along(model, states[:-1], meter) + [step]
                 else:
-                    states = path_to(run.parent, s)
+                    states = _real_path(model, run, s)
                     steps = steps_along(model, states, meter)
             except TraceCut as exc:
                 result(p, INCONCLUSIVE, f"a violation was found at depth {len(states)}, but "
@@ -416,5 +477,5 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
         elif p.kind == DEADLOCK:
             result(p, HOLDS, "every reachable state has a successor")
         else:
-            result(p, HOLDS, f"checked all {stats.distinct_states} reachable states")
+            result(p, HOLDS, f"checked all {stats.distinct_states} reachable states{odds}")
     return out
