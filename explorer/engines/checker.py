@@ -33,6 +33,9 @@ class Options:
     progress: Progress | None = None
     #: the command's budget, shared by every model checked with these options
     budget: Budget | None = None
+    #: bfs: "states" or "fingerprints" (engines.fingerprints); symmetry reduction
+    storage: str = "states"
+    symmetry: bool = False
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -54,7 +57,8 @@ KIND_RUNNERS["liveness"] = "distcheck.engines.liveness:run"
 def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) -> list[Result]:
     from distcheck.engines import bfs
 
-    return bfs.check(model, props, options.bounds, options.progress, budget=options.budget)
+    return bfs.check(model, props, options.bounds, options.progress, budget=options.budget,
+                     storage=options.storage, symmetry=options.symmetry)
 
 
 def _load(path: str) -> Runner:

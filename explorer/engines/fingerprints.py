@@ -76,6 +76,8 @@ def encode(value: Any) -> str:
         return f"{t.__qualname__}[{inner}]"
     if isinstance(value, (int, str, bytes)):  # subclasses of scalars (an IntEnum is above)
         return f"{t.__qualname__}:{value!r}"
+    if hasattr(value, "to_json"):  # a value that renders itself (network Message)
+        return f"{t.__qualname__}<{json.dumps(value.to_json(), sort_keys=True)}>"
     raise ModelError(
         f"a state holds a {t.__name__} value ({value!r:.80}), which has no canonical form to "
         "fingerprint: use tuples, frozensets, NamedTuples, frozen dataclasses, enums and scalars")

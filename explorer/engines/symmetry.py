@@ -30,7 +30,8 @@ verdicts agree.  Traces stay concrete: they are rebuilt by re-executing the
 model from a real initial state, following at each step a successor whose
 canonical form is the next stored one.
 
-Only the safety search (``bfs``) reduces; liveness is checked on the full
+A variant that removes the typed fields (``fields = None``) also removes an
+inherited ``symmetric``.  Only the safety search (``bfs``) reduces; liveness is checked on the full
 state graph (a reduced graph has lassos that are no lasso of the model).
 """
 
@@ -53,6 +54,8 @@ def canonicaliser(model: Any) -> Callable[[Any], Any] | None:
         return None
     mid = getattr(model, "id", type(model).__name__)
     fields = typed_fields(type(model))
+    if fields is None and "symmetric" not in vars(type(model)):
+        return None  # a variant that drops the typed fields drops the symmetry declared on them
     if fields is None:
         raise ModelError(f"model {mid}: symmetric = {wanted!r} needs typed state fields "
                          "(fields = Fields(State, ...)) saying where each node appears")
