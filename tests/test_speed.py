@@ -12,6 +12,7 @@ import pytest
 
 from distcheck.contract import catalog
 from distcheck.contract.compiled import compile_model
+from distcheck.contract.errors import ModelError
 from distcheck.contract.state import fast_replace
 from distcheck.engines import bfs
 from distcheck.engines.fingerprints import FingerprintStore, fingerprinter
@@ -141,7 +142,7 @@ def test_symmetry_keeps_every_verdict_and_the_shortest_trace_length(mid: str, st
 
 
 @pytest.mark.parametrize("model", [TwoPhase(rms=4), EagerCommit(rms=3), TCommit(rms=5),
-                                   LockServer(clients=3), GrantWithoutLock(clients=4)],
+                                   LockServer(clients=3), GrantWithoutLock(clients=3)],
                          ids=lambda m: m.id)
 def test_the_reduced_search_stores_exactly_the_orbits_of_the_reachable_states(model) -> None:
     canon = canonicaliser(model)
@@ -206,3 +207,52 @@ def test_compiling_a_model_speeds_up_its_state_class() -> None:
     compile_model(TwoPhase()).initial_states()
     assert TP._replace.__qualname__ == "TP._replace"
     assert TP._replace.__code__.co_filename == "<string>"
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+@pytest.mark.parametrize("mid", sorted(BUNDLED))
+def test_two_workers_give_the_same_counts_and_verdicts(mid: str) -> None:
+    assert outcome(bfs.explore(BUNDLED[mid](), workers=2)) == outcome(bfs.explore(BUNDLED[mid]()))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("symmetry", [False, True])
+def test_a_parallel_runs_trace_is_shortest_and_replays(workers: int, symmetry: bool) -> None:
+    single = {r.property: r for r in bfs.check(GrantWithoutLock(clients=3))}
+    parallel = {r.property: r for r in bfs.check(GrantWithoutLock(clients=3), workers=workers,
+                                                 symmetry=symmetry)}
+    assert {p: r.verdict for p, r in parallel.items()} == \
+        {p: r.verdict for p, r in single.items()}
+    r = parallel["mutual_exclusion"]
+    assert len(r.trace) == len(single["mutual_exclusion"].trace)
+    assert replay(r.trace).reproduced
+
+
+def test_parallel_runs_are_deterministic() -> None:
+    runs = [bfs.check(EagerCommit(rms=4), workers=2) for _ in range(2)]
+    assert [r.trace.to_json() if r.trace else None for r in runs[0]] == \
+        [r.trace.to_json() if r.trace else None for r in runs[1]]
+
+
+def test_a_state_bound_keeps_one_process() -> None:
+    run = bfs.explore(TwoPhase(rms=4), bounds=bfs.Bounds(max_states=100), workers=2)
+    assert run.stats.distinct_states == 100 and run.cut
+    assert run.stats.collision_probability is None  # the single-process engine ran
+
+
+def test_a_model_error_in_a_worker_is_one_model_error() -> None:
+    from distcheck import invariant
+
+    class Broken(TCommit):
+        id = "test.broken_in_worker"
+
+        @invariant(expect="holds")
+        def consistent(self, s) -> bool:
+            if "prepared" in s.rm_state:
+                raise RuntimeError("boom")
+            return True
+
+    with pytest.raises(ModelError, match="consistent raised RuntimeError: boom"):
+        bfs.explore(Broken(), workers=2)

@@ -9,6 +9,7 @@ by level, the first violation found is at minimal depth: traces are shortest.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,8 +38,9 @@ from distcheck.contract.verdict import (
     build_trace,
     violation_message,
 )
+from distcheck.engines import workers as worker_pool
 from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
-from distcheck.engines.fingerprints import FingerprintStore, collision_probability
+from distcheck.engines.fingerprints import FingerprintStore, collision_probability, compactor
 from distcheck.engines.symmetry import canonicaliser, concretise
 
 ENGINE = "bfs"
@@ -83,6 +85,7 @@ def explore(
     budget: Budget | None = None,
     storage: str = "states",
     symmetry: bool = False,
+    workers: int = 1,
 ) -> Exploration:
     """Breadth-first search of ``model``'s reachable states.
 
@@ -98,6 +101,9 @@ def explore(
     the state (:mod:`distcheck.engines.fingerprints`).  ``symmetry`` explores one
     state per orbit of the nodes the model declares ``symmetric``
     (:mod:`distcheck.engines.symmetry`; without a declaration it changes nothing).
+    ``workers`` > 1 splits the search among that many processes
+    (:mod:`distcheck.engines.workers`, which stores fingerprints); a bound on
+    states or depth keeps it in one process.
     """
     model = compile_model(model)
     bounds = bounds or Bounds()
@@ -122,6 +128,8 @@ def explore(
         raise ValueError(f"storage must be one of {STORAGES}, not {storage!r}")
     # the hot loop asks only `t in parent`, `parent[t] = s` and len(parent) of either
     parent: Any = dict.fromkeys(inits) if storage == "states" else FingerprintStore(inits)
+    # fingerprints: the frontier is most of the memory left; its states share their parts
+    compact = compactor() if storage == "fingerprints" else None
     stats.total_states = model.initial_generated  # generated, so duplicates count
     stats.depth = 1
     result = Exploration(stats=stats, cut=None, parent=parent, canonical=canon)
@@ -129,6 +137,14 @@ def explore(
 
     invariants, wanted = _judge_initial(model, inits, invariants, wanted, violations, witnesses)
     undecided -= len(violations) + len(witnesses)
+    if (workers > 1 and worker_pool.available() and meter.state_cap == sys.maxsize
+            and bounds.max_depth is None):
+        names = [n for n, _ in chain(invariants, action_props, wanted)]
+        worker_pool.explore(model, props, workers, result, inits, names, deadlock_on,
+                            stop_when_decided and undecided > 0, meter, symmetry, progress, start)
+        meter.close(stats.distinct_states)
+        stats.seconds = time.perf_counter() - start
+        return result
 
     # Hot loop.  Everything it touches is a local; properties are called
     # directly (a failure is re-diagnosed afterwards by explain_failure, so no
@@ -161,6 +177,9 @@ def explore(
         beyond = False
         next_frontier: list[Any] = []
         push = next_frontier.append
+        if compact is not None:
+            push = _compacting(push, compact)
+            parent.next_level(frontier)
         try:
             for s in frontier:
                 before = total
@@ -283,6 +302,11 @@ def _entries(a: BoundAction, arguments: Any) -> list[tuple[Any, ...]]:
     return out
 
 
+def _compacting(push: Callable[[Any], None], compact: Callable[[Any], Any]
+                ) -> Callable[[Any], None]:
+    return lambda t: push(compact(t))
+
+
 def _given(s: Any, t: Any) -> Any:
     return t
 
@@ -401,6 +425,7 @@ def check(
     budget: Budget | None = None,
     storage: str = "states",
     symmetry: bool = False,
+    workers: int = 1,
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
@@ -416,7 +441,7 @@ def check(
         props += [model.deadlock_property()] if check_deadlock else []
     mine = [p for p in props if p.kind in SAFETY_KINDS]
     run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine),
-                  budget=budget, storage=storage, symmetry=symmetry)
+                  budget=budget, storage=storage, symmetry=symmetry, workers=workers)
     meter = budget.meter("bfs trace building", bounds) if budget is not None else None
     return results_of(model, run, mine, meter)
 

@@ -36,6 +36,7 @@ class Options:
     #: bfs: "states" or "fingerprints" (engines.fingerprints); symmetry reduction
     storage: str = "states"
     symmetry: bool = False
+    workers: int = 1
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -58,7 +59,7 @@ def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) 
     from distcheck.engines import bfs
 
     return bfs.check(model, props, options.bounds, options.progress, budget=options.budget,
-                     storage=options.storage, symmetry=options.symmetry)
+                     storage=options.storage, symmetry=options.symmetry, workers=options.workers)
 
 
 def _load(path: str) -> Runner:

@@ -15,8 +15,9 @@ fingerprint cheap:
   hash, which only decides where an entry sits, never its value).
 
 A state that is a tuple (a NamedTuple) is fingerprinted as the tuple hash of
-its type's fingerprint and its components' fingerprints; any other state as
-one component.
+its components' fingerprints; any other state as one component.  Values equal
+in Python get equal fingerprints (as in a ``dict`` of states), whichever of
+them a process met first.
 
 :class:`FingerprintStore` keeps one 64-bit fingerprint and one parent
 fingerprint per state in two open-addressing ``array('q')`` tables, about
@@ -48,27 +49,27 @@ MAX_LOAD = 0.7
 
 
 def encode(value: Any) -> str:
-    """A canonical, type-aware text of a state component: equal for equal values, in any process.
+    """A canonical text of a state component: the same for values equal in Python, in any process.
 
-    Sets are sorted by their elements' encodings; NamedTuples, dataclasses and
-    enums carry their class name, so ``(1,)`` and ``(True,)`` differ here.
+    The search's identity of states is Python's equality (what a ``dict`` of
+    states merges, the fingerprint merges): ``True``, ``1`` and ``1.0`` encode
+    alike, and so do a NamedTuple and the plain tuple of its values.  Sets are
+    sorted by their elements' encodings; dataclasses and enums (which equal
+    only their own kind) carry their class name.
     """
     if value is None:
         return "N"
     t = type(value)
-    if t is bool:
-        return "T" if value else "F"
-    if t is int:
-        return f"i{value}"
     if t is str:
         return "s" + json.dumps(value)
+    if t is int or t is bool or (isinstance(value, int) and isinstance(value, enum.Enum)):
+        return f"i{int(value)}"
     if t is float:
-        return f"f{value!r}"
+        return f"i{int(value)}" if value.is_integer() else f"f{value!r}"
     if isinstance(value, enum.Enum):
         return f"e{t.__qualname__}.{value.name}"
     if isinstance(value, tuple):
-        inner = ",".join(encode(v) for v in value)
-        return f"{t.__qualname__}({inner})" if hasattr(value, "_fields") else f"({inner})"
+        return "(" + ",".join(encode(v) for v in value) + ")"
     if isinstance(value, frozenset):
         return "{" + ",".join(sorted(encode(v) for v in value)) + "}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -103,19 +104,41 @@ def fingerprinter() -> Callable[[Any], int]:
     """A function from state to its 64-bit fingerprint (a signed int, never 0 or -1)."""
     memo = _Memo()
     get = memo.__getitem__
-    kinds: dict[type, int] = {}
 
     def fingerprint(s: Any) -> int:
-        if isinstance(s, tuple):
-            k = kinds.get(type(s))
-            if k is None:
-                k = kinds[type(s)] = leaf(type(s).__qualname__)
-            fp = hash((k, *map(get, s)))
-        else:
-            fp = hash((0, get(s)))
+        # a NamedTuple equals the plain tuple of its values: both are fingerprinted alike
+        fp = hash((1, *map(get, s))) if isinstance(s, tuple) else hash((0, get(s)))
         return fp or 1  # 0 marks an empty slot of the store
 
     return fingerprint
+
+
+class _Shared(dict):
+    """component -> the one copy of it that stored states share (a cache: cleared when full)."""
+
+    def __missing__(self, value: Any) -> Any:
+        if len(self) >= MEMO_CAP:
+            self.clear()
+        self[value] = value
+        return value
+
+
+def compactor() -> Callable[[Any], Any]:
+    """A function returning a state equal to its argument whose components are shared.
+
+    Successors are built from fresh copies of unchanged parts (``put`` makes a
+    new tuple, ``|`` a new frozenset); in a fingerprint search the states
+    waiting in the frontier are most of the memory, and with their components
+    shared each costs little more than its own tuple.
+    """
+    shared = _Shared()
+    get = shared.__getitem__
+    new = tuple.__new__
+
+    def compact(s: Any) -> Any:
+        return new(type(s), map(get, s)) if isinstance(s, tuple) else s
+
+    return compact
 
 
 def collision_probability(distinct: int, total: int) -> float:
@@ -144,6 +167,9 @@ class FingerprintStore:
         self._slot = -1
         self._parent: Any = None
         self._parent_fp = 0
+        # the states of the level being expanded and of the next one: most successors are
+        # one of them, recognised by Python's own hash without computing a fingerprint
+        self._recent: dict[Any, None] = {}
         for s in inits:
             if s not in self:
                 self._insert(self._last_fp, 0)
@@ -151,7 +177,13 @@ class FingerprintStore:
     def __len__(self) -> int:
         return self._count
 
+    def next_level(self, frontier: Iterable[Any]) -> None:
+        """The search starts expanding ``frontier``: older states are no longer recent."""
+        self._recent = dict.fromkeys(frontier)
+
     def __contains__(self, t: Any) -> bool:
+        if t in self._recent:
+            return True
         fp = self.fingerprint(t)
         keys = self._keys
         mask = self._size - 1
@@ -172,6 +204,7 @@ class FingerprintStore:
         if s is not self._parent:  # successors of one state arrive together
             self._parent, self._parent_fp = s, self.fingerprint(s)
         self._insert(self._last_fp, self._parent_fp)
+        self._recent[t] = None
 
     def _insert(self, fp: int, parent_fp: int) -> None:
         self._keys[self._slot] = fp
@@ -195,6 +228,19 @@ class FingerprintStore:
                     i = (i + 1) & mask
                 keys[i] = k
                 parents[i] = p
+
+    def add(self, fp: int, parent_fp: int) -> bool:
+        """Store fingerprint ``fp`` with its parent's; False when it was there already."""
+        keys = self._keys
+        mask = self._size - 1
+        i = fp & mask
+        while (k := keys[i]) != 0:
+            if k == fp:
+                return False
+            i = (i + 1) & mask
+        self._slot = i
+        self._insert(fp, parent_fp)
+        return True
 
     def parent_of(self, fp: int) -> int | None:
         """The parent fingerprint of a stored fingerprint (0 for an initial state), or None."""
