@@ -85,6 +85,8 @@ def child(kind: str, rms: int) -> None:
     else:
         out = run_hand({"plain": "handwritten_plain", "named": "handwritten_twophase"}[kind], rms)
     out["base_mb"] = base  # the interpreter and the engine loaded, before the search
+    # worker processes (engine-w2): the largest one's peak; the parent's own is measured outside
+    out["worker_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
 
 
@@ -239,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['distinct'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.1f} "
                       f"{r['peak_mb'] * 2**20 / r['distinct']:>8.0f} {above:>9} {x_tlc:>6} {x_spin:>6} "
                       f"{r['load']:>5.2f}", flush=True)
+                if r.get("worker_peak_mb"):
+                    print(f"{'':>15}and each of its worker processes at most "
+                          f"{r['worker_peak_mb']:.1f} MB")
                 if r.get("collision") is not None:
                     print(f"{'':>15}fingerprint collision probability {r['collision']:.1e}")
             # every side without reductions must agree on the distinct count and the verdict

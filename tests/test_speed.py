@@ -256,3 +256,16 @@ def test_a_model_error_in_a_worker_is_one_model_error() -> None:
 
     with pytest.raises(ModelError, match="consistent raised RuntimeError: boom"):
         bfs.explore(Broken(), workers=2)
+
+
+def test_a_set_valued_domain_is_ordered_once_per_set() -> None:
+    from distcheck.contract.compiled import _state_domain
+    from distcheck.contract.state import ordered
+
+    mixed = frozenset({None, 3, 1, "a", (2, None)})
+    calls = []
+    domain = _state_domain(lambda s: calls.append(s) or (set(mixed) if s else mixed))
+    first = domain(0)
+    assert first == ordered(mixed)
+    assert domain(1) is first and domain(0) is first  # a set equal to one seen before
+    assert domain.__closure__ is not None and len(calls) == 3

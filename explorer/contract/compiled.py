@@ -327,8 +327,29 @@ def compile_model(model: AnyModel) -> CompiledModel:
     return view
 
 
+#: orderings of set-valued domains remembered per action argument (a cache: cleared when full)
+DOMAIN_MEMO = 4096
+
+
 def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tuple]:
-    return lambda s: ordered(method(s))
+    # A set-valued domain is put in a deterministic order for every state it is asked in;
+    # the same sets come back again and again, and sorting values of mixed types (None
+    # beside ints) goes through their JSON text: each set is ordered once.
+    memo: dict[frozenset, tuple] = {}
+
+    def domain(s: Any) -> tuple:
+        values = method(s)
+        if not isinstance(values, (set, frozenset)):
+            return ordered(values)
+        key = values if isinstance(values, frozenset) else frozenset(values)
+        got = memo.get(key)
+        if got is None:
+            if len(memo) >= DOMAIN_MEMO:
+                memo.clear()
+            got = memo[key] = ordered(key)
+        return got
+
+    return domain
 
 
 # --------------------------------------------------------------------------- branches

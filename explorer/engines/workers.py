@@ -34,7 +34,6 @@ import multiprocessing
 import pickle
 import time
 from collections.abc import Callable
-from itertools import chain
 from typing import Any
 
 from distcheck.contract.compiled import (
@@ -106,14 +105,7 @@ class _Worker:
         recent = dict.fromkeys(s for s, _ in self.frontier)
         nxt: list[tuple[Any, int]] = []
         push = nxt.append
-        from distcheck.engines.bfs import _branch_calls, _calls, _entries
-
-        plan = [(a, _entries(a, a.static_args) if a.static_args is not None else None)
-                for a in model.actions]
-        fixed = all(entries is not None for _, entries in plan)
-        static_calls = [e for _, entries in plan for e in entries] if fixed else []
-        branching = any(a.branching for a in model.actions)
-        model_id = model.id
+        transitions = model.transitions
         total = 0
         s: Any = None
         a: Any = None
@@ -122,24 +114,7 @@ class _Worker:
         try:
             for s, sf in self.frontier:
                 before = total
-                calls: Any = static_calls if fixed else _calls(plan, s)
-                if branching:
-                    more: list[tuple[Any, ...]] = []
-                    calls = chain(calls, more)
-                for a, call, args, arity, x, y in calls:
-                    if arity == 1:
-                        t = call(s, x)
-                    elif arity == 0:
-                        t = call(s)
-                    elif arity == 2:
-                        t = call(s, x, y)
-                    elif arity < 0:
-                        more += _branch_calls(model_id, a, s, args, call(s, *args))
-                        continue
-                    else:
-                        t = call(s, *args)
-                    if t is None:
-                        continue
+                for a, args, t in transitions(s):
                     total += 1
                     u = t
                     if canon is not None:
