@@ -13,7 +13,9 @@ Every run is its own process: its time is wall seconds of the whole process
 and SPIN clears its 2^26-slot hash table), its peak memory the process's own
 ``ru_maxrss`` (from ``wait4``); ``B/state`` divides that peak by the distinct
 states, ``B/st>base`` (Python sides) only what the search added to the
-interpreter with the engine loaded.  The machine's load average is printed before every run, because
+interpreter with the engine loaded.  ``cpu s`` is the process's CPU time
+with its children's (worker processes; TLC's JVM counts its GC threads):
+steadier than wall time on a loaded machine, but not what a user waits for.  The machine's load average is printed before every run, because
 load changes the ratios (TLC suffers most from it): compare only figures from
 one run of this script.  Sides whose tool is missing are skipped with a line.
 
@@ -43,6 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
+LAST_CPU = [0.0]
 SIDES = ("engine", "engine-fp", "engine-sym", "engine-w2", "plain", "named", "tlc", "spin")
 #: what each engine side asks the engine for (see run_engine)
 ENGINE_OPTIONS = {
@@ -94,12 +97,16 @@ def child(kind: str, rms: int) -> None:
 
 
 def timed(cmd: list[str], cwd: Path | str) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB and stdout of one process (stderr goes to a file)."""
+    """Wall seconds, peak resident MB and stdout of one process (stderr goes to a file).
+
+    Its CPU seconds (its own and its waited-for children's) are kept in ``LAST_CPU``.
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -200,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             sides.append(side)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     header = (f"{'rms':>3} {'side':>10} {'distinct':>10} {'total':>11} {'depth':>5} "
-              f"{'wall s':>7} {'states/s':>10} {'peak MB':>8} {'B/state':>8} {'B/st>base':>9} "
-              f"{'xTLC':>6} {'xSPIN':>6} {'load':>5}")
+              f"{'wall s':>7} {'cpu s':>7} {'states/s':>10} {'peak MB':>8} {'B/state':>8} {'B/st>base':>9} "
+              f"{'xTLC':>6} {'xSPIN':>6} {'cpu xTLC':>8} {'load':>5}")
     print(header)
     print("-" * len(header))
     rows: list[dict[str, Any]] = []
@@ -220,11 +227,13 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         r = measure_python(side, rms)
                     r["load"] = load
+                    r["cpu"] = LAST_CPU[0]
                     runs.append(r)
                 r = dict(runs[0])
                 r["seconds"] = statistics.median(x["seconds"] for x in runs)
                 r["peak_mb"] = statistics.median(x["peak_mb"] for x in runs)
                 r["load"] = statistics.median(x["load"] for x in runs)
+                r["cpu"] = statistics.median(x["cpu"] for x in runs)
                 r.update(rms=rms, side=side)
                 got[side] = r
                 rows.append(r)
@@ -233,14 +242,15 @@ def main(argv: list[str] | None = None) -> int:
                 tlc, spin = got.get("tlc"), got.get("spin")
                 x_tlc = f"{r['seconds'] / tlc['seconds']:.2f}" if tlc else "-"
                 x_spin = f"{r['seconds'] / spin['seconds']:.2f}" if spin else "-"
+                cpu_tlc = f"{r['cpu'] / tlc['cpu']:.2f}" if tlc else "-"
                 # bytes per state above what the process held before searching
                 above = (f"{(r['peak_mb'] - r['base_mb']) * 2**20 / r['distinct']:.0f}"
                          if "base_mb" in r else "-")
                 print(f"{rms:>3} {side:>10} {r['distinct']:>10,} {r['total']:>11,} "
                       f"{r['depth'] if r['depth'] is not None else '-':>5} {r['seconds']:>7.2f} "
-                      f"{r['distinct'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.1f} "
+                      f"{r['cpu']:>7.2f} {r['distinct'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.1f} "
                       f"{r['peak_mb'] * 2**20 / r['distinct']:>8.0f} {above:>9} {x_tlc:>6} {x_spin:>6} "
-                      f"{r['load']:>5.2f}", flush=True)
+                      f"{cpu_tlc:>8} {r['load']:>5.2f}", flush=True)
                 if r.get("worker_peak_mb"):
                     print(f"{'':>15}and each of its worker processes at most "
                           f"{r['worker_peak_mb']:.1f} MB")

@@ -130,7 +130,7 @@ class _Worker:
                                 if judging:
                                     self._judge(t, f, invariants, wanted, found)
                         elif f not in outgoing[owner]:
-                            outgoing[owner][f] = (sf, t)
+                            outgoing[owner][f] = (sf, compact(t))
                     if action_props:
                         step = a.step(args)
                         for name, check in action_props:
@@ -149,8 +149,7 @@ class _Worker:
             raise explain_failure(model, self.props, s, a, args, exc) from exc
         self.next = nxt
         self.frontier = []
-        batches = [pickle.dumps([(f, pf, t) for f, (pf, t) in out.items()], protocol=5)
-                   if out else b"" for out in outgoing]
+        batches = [_pack(out) if out else b"" for out in outgoing]
         return {"total": total, "found": found, "batches": batches}
 
     def merge(self, batches: list[bytes], undecided: list[str]) -> dict[str, Any]:
@@ -164,7 +163,7 @@ class _Worker:
         for blob in batches:
             if not blob:
                 continue
-            for f, pf, t in pickle.loads(blob):
+            for f, pf, t in _unpack(blob):
                 if store_add(f, pf):
                     t = compact(t)
                     push((t, f))
@@ -178,6 +177,33 @@ class _Worker:
                                                   exc) from exc
         self.frontier, self.next = self.next, []
         return {"found": found, "frontier": len(self.frontier), "stored": len(self.store)}
+
+
+def _pack(states: dict[int, tuple[int, Any]]) -> bytes:
+    """One batch of ``fingerprint -> (parent fingerprint, state)`` as bytes.
+
+    A NamedTuple is sent as its class (once per batch) and the plain tuple of its
+    values: pickling it whole goes through Python code for every state, and
+    shared components (see compactor) are pickled once per batch.
+    """
+    by_class: dict[Any, list[tuple[int, int, Any]]] = {}
+    for f, (pf, t) in states.items():
+        cls = type(t)
+        if isinstance(t, tuple) and hasattr(cls, "_fields"):
+            by_class.setdefault(cls, []).append((f, pf, tuple(t)))
+        else:
+            by_class.setdefault(None, []).append((f, pf, t))
+    return pickle.dumps(list(by_class.items()), protocol=5)
+
+
+def _unpack(blob: bytes) -> Any:
+    new = tuple.__new__
+    for cls, items in pickle.loads(blob):
+        if cls is None:
+            yield from items
+        else:
+            for f, pf, parts in items:
+                yield f, pf, new(cls, parts)
 
 
 def _serve(conn: Any, worker_args: tuple[Any, ...]) -> None:
