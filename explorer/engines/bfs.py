@@ -40,7 +40,7 @@ from distcheck.contract.verdict import (
 )
 from distcheck.engines import workers as worker_pool
 from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
-from distcheck.engines.fingerprints import FingerprintStore, collision_probability, compactor
+from distcheck.engines.fingerprints import FingerprintStore, collision_probability
 from distcheck.engines.symmetry import canonicaliser, concretise
 
 ENGINE = "bfs"
@@ -129,7 +129,7 @@ def explore(
     # the hot loop asks only `t in parent`, `parent[t] = s` and len(parent) of either
     parent: Any = dict.fromkeys(inits) if storage == "states" else FingerprintStore(inits)
     # fingerprints: the frontier is most of the memory left; its states share their parts
-    compact = compactor() if storage == "fingerprints" else None
+    keep = parent.keep if storage == "fingerprints" else None
     stats.total_states = model.initial_generated  # generated, so duplicates count
     stats.depth = 1
     result = Exploration(stats=stats, cut=None, parent=parent, canonical=canon)
@@ -177,8 +177,8 @@ def explore(
         beyond = False
         next_frontier: list[Any] = []
         push = next_frontier.append
-        if compact is not None:
-            push = _compacting(push, compact)
+        if keep is not None:
+            push = _compacting(push, keep)
             parent.next_level(frontier)
         try:
             for s in frontier:

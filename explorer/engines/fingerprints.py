@@ -170,12 +170,19 @@ class FingerprintStore:
         # the states of the level being expanded and of the next one: most successors are
         # one of them, recognised by Python's own hash without computing a fingerprint
         self._recent: dict[Any, None] = {}
+        self._compact = compactor()
         for s in inits:
             if s not in self:
                 self._insert(self._last_fp, 0)
 
     def __len__(self) -> int:
         return self._count
+
+    def keep(self, t: Any) -> Any:
+        """``t`` as the frontier should hold it (its parts shared); recent from now on."""
+        t = self._compact(t)
+        self._recent[t] = None
+        return t
 
     def next_level(self, frontier: Iterable[Any]) -> None:
         """The search starts expanding ``frontier``: older states are no longer recent."""
@@ -204,7 +211,6 @@ class FingerprintStore:
         if s is not self._parent:  # successors of one state arrive together
             self._parent, self._parent_fp = s, self.fingerprint(s)
         self._insert(self._last_fp, self._parent_fp)
-        self._recent[t] = None
 
     def _insert(self, fp: int, parent_fp: int) -> None:
         self._keys[self._slot] = fp
