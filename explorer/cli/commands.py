@@ -146,6 +146,12 @@ def _check_bounds(args: argparse.Namespace, engine: str | None = None, pinned: s
     """
     engine = args.engine or engine or "bfs"
     honoured = ENGINE_BOUNDS[engine]
+    search = [o for o, on in (("--storage", getattr(args, "storage", None)),
+                              ("--symmetry", getattr(args, "symmetry", False)),
+                              ("--workers", getattr(args, "workers", None))) if on]
+    if search and engine != "bfs":
+        raise BadInput(f"--engine {engine}{pinned} cannot honour {search[0]}: it applies to the "
+                       "exhaustive search (use --engine bfs)")
     for bound in BOUNDS:
         if getattr(args, bound) is not None and bound not in honoured:
             option = "--" + bound.replace("_", "-")
@@ -194,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--max-memory", type=_size, metavar="SIZE",
                      help="stop searching once the process's resident memory reaches SIZE "
                      "(e.g. 2G, 500M); the verdict is then inconclusive")
+    chk.add_argument("--storage", choices=["states", "fingerprints"], default=None,
+                     help="bfs: keep whole states (default) or 64-bit fingerprints, about 40 "
+                     "bytes per state; the collision probability is reported")
+    chk.add_argument("--workers", type=_positive, metavar="N", default=None,
+                     help="bfs: split the search among N processes (default 1); they store "
+                     "fingerprints, and bounds on states or depth keep one process")
+    chk.add_argument("--symmetry", action="store_true",
+                     help="bfs: explore one state per renumbering of the nodes a model declares "
+                     "symmetric (counts shrink, verdicts do not change)")
     chk.add_argument("--seed", type=_integer, default=None,
                      help="seed for the sampling engines (default 0)")
     chk.add_argument("--runs", type=_positive, metavar="N",
@@ -586,6 +601,9 @@ def _options(model_id: str, args: argparse.Namespace, config: ProjectConfig | No
         check_deadlock=args.deadlock,
         progress=progress,
         budget=budget,
+        storage=getattr(args, "storage", None) or "states",
+        symmetry=bool(getattr(args, "symmetry", False)),
+        workers=getattr(args, "workers", None) or 1,
     )
 
 

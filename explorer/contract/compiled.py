@@ -41,7 +41,7 @@ from distcheck.contract.model import (
     declared_properties,
     family,
 )
-from distcheck.contract.state import ordered, to_json
+from distcheck.contract.state import ordered, speed_up_records, to_json
 from distcheck.contract.statecheck import StateContract
 
 #: where an instance keeps its compiled view (a name no author writes)
@@ -195,6 +195,7 @@ class CompiledModel:
             self.contract.check(s, "init()")
             check_hashable(self, s, "init()")
             seen.setdefault(s, None)
+            speed_up_records(s)  # the same tuples, built faster by every _replace
         self.initial_generated = len(states)
         return list(seen)
 
@@ -361,8 +362,29 @@ def compile_model(model: AnyModel) -> CompiledModel:
     return view
 
 
+#: orderings of set-valued domains remembered per action argument (a cache: cleared when full)
+DOMAIN_MEMO = 4096
+
+
 def _state_domain(method: Callable[[Any], Iterable[Any]]) -> Callable[[Any], tuple]:
-    return lambda s: ordered(method(s))
+    # A set-valued domain is put in a deterministic order for every state it is asked in;
+    # the same sets come back again and again, and sorting values of mixed types (None
+    # beside ints) goes through their JSON text: each set is ordered once.
+    memo: dict[frozenset, tuple] = {}
+
+    def domain(s: Any) -> tuple:
+        values = method(s)
+        if not isinstance(values, (set, frozenset)):
+            return ordered(values)
+        key = values if isinstance(values, frozenset) else frozenset(values)
+        got = memo.get(key)
+        if got is None:
+            if len(memo) >= DOMAIN_MEMO:
+                memo.clear()
+            got = memo[key] = ordered(key)
+        return got
+
+    return domain
 
 
 # --------------------------------------------------------------------------- branches

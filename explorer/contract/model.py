@@ -415,7 +415,7 @@ class Model:
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
     ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
-    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``,
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``, ``symmetric``,
     ``lane_order``, and the methods ``init``, ``setup``, ``describe``,
     ``extra_properties``, plus the decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
@@ -445,6 +445,9 @@ class Model:
     #: action names (or fault kinds) that may never fire, each with the reason why: action
     #: coverage does not fail the gate for them (``{"tm_abort": "this variant never aborts"}``)
     may_be_dead: ClassVar[dict[str, str]] = {}
+    #: sorts of interchangeable nodes (names of Sort attributes): ``symmetric = ("rm",)``
+    #: lets ``--symmetry`` explore one state per renumbering (distcheck.engines.symmetry)
+    symmetric: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

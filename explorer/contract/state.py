@@ -200,3 +200,59 @@ def _by_position(a: list, b: list) -> bool:
 def _strictly_sorted(items: list) -> bool:
     keys = [canonical_text(x) for x in items]
     return all(k1 < k2 for k1, k2 in zip(keys, keys[1:], strict=False))
+
+
+#: classes whose ``_replace`` is already the fast one
+_FAST: set[type] = set()
+
+
+def fast_replace(cls: type) -> type:
+    """Give a NamedTuple class a ``_replace`` three times faster than the standard one.
+
+    The standard ``_replace`` goes through a dict of keywords and ``_make``
+    (about 1.3 us for four fields); the generated one takes each field as a
+    keyword-only argument and builds the tuple directly (about 0.4 us).  The
+    result is the same tuple; only an unknown field name raises ``TypeError``
+    instead of ``ValueError``.  Models keep writing ``s._replace(field=...)``:
+    the engine applies this to the NamedTuple classes of a model's initial
+    states, and it can be used as a class decorator for the others.
+    """
+    fields = getattr(cls, "_fields", None)
+    if cls in _FAST or not isinstance(fields, tuple) or not all(
+            isinstance(f, str) and f.isidentifier() and not f.startswith("_") for f in fields):
+        return cls
+    params = ", ".join(f"{f}=_KEEP" for f in fields)
+    values = ", ".join(f"self[{i}] if {f} is _KEEP else {f}" for i, f in enumerate(fields))
+    source = (f"def _replace(self, *, {params}):\n"
+              f"    return _new(type(self), ({values},))\n")
+    scope: dict[str, Any] = {"_KEEP": _KEEP, "_new": tuple.__new__}
+    exec(source, scope)  # noqa: S102 - fixed template over identifiers checked above
+    fast = scope["_replace"]
+    fast.__doc__ = f"Return a new {cls.__name__} with the given fields replaced."
+    fast.__qualname__ = f"{cls.__qualname__}._replace"
+    cls._replace = fast  # type: ignore[attr-defined]
+    _FAST.add(cls)
+    return cls
+
+
+class _Keep:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unchanged>"
+
+
+_KEEP = _Keep()
+
+
+def speed_up_records(value: Any, depth: int = 3) -> None:
+    """Apply :func:`fast_replace` to the NamedTuple classes found in ``value`` (a state)."""
+    if isinstance(value, tuple):
+        if hasattr(value, "_fields"):
+            fast_replace(type(value))
+        if depth:
+            for v in value:
+                speed_up_records(v, depth - 1)
+    elif isinstance(value, frozenset) and depth:
+        for v in value:
+            speed_up_records(v, depth - 1)

@@ -54,15 +54,20 @@ class Stats:
     depth: int = 0
     seconds: float = 0.0
     complete: bool = False
+    #: set by a search that stored fingerprints: TLC's estimate that two states collided
+    collision_probability: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "distinct_states": self.distinct_states,
             "total_states": self.total_states,
             "depth": self.depth,
             "seconds": round(self.seconds, 4),
             "complete": self.complete,
         }
+        if self.collision_probability is not None:
+            out["collision_probability"] = self.collision_probability
+        return out
 
 
 @dataclass

@@ -9,6 +9,7 @@ by level, the first violation found is at minimal depth: traces are shortest.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,9 +43,14 @@ from distcheck.contract.verdict import (
     build_trace,
     violation_message,
 )
+from distcheck.engines import workers as worker_pool
 from distcheck.engines.budget import CHECK_EVERY, Budget, Meter, out_of_memory
+from distcheck.engines.fingerprints import FingerprintStore, collision_probability
+from distcheck.engines.symmetry import canonicaliser, concretise
 
 ENGINE = "bfs"
+#: how visited states are kept: whole (a dict, exact) or as 64-bit fingerprints
+STORAGES = ("states", "fingerprints")
 
 #: called about once a second with (distinct, total, depth, queue, seconds)
 Progress = Callable[[int, int, int, int, float], None]
@@ -65,13 +71,16 @@ class Exploration:
 
     stats: Stats
     cut: str | None
-    parent: dict[Any, Any]
+    #: state -> parent state, or a FingerprintStore (``storage="fingerprints"``)
+    parent: dict[Any, Any] | FingerprintStore
     violations: dict[str, tuple[Any, Any, Step | None]] = field(default_factory=dict)
     witnesses: dict[str, Any] = field(default_factory=dict)
     deadlock: Any = None
     #: action name -> successors it generated / distinct states first reached through it
     fired: dict[str, int] = field(default_factory=dict)
     new: dict[str, int] = field(default_factory=dict)
+    #: the canonical form stored for each state under symmetry reduction, else None
+    canonical: Callable[[Any], Any] | None = None
 
 
 def explore(
@@ -82,6 +91,9 @@ def explore(
     check_deadlock: bool | None = None,
     stop_when_decided: bool = True,
     budget: Budget | None = None,
+    storage: str = "states",
+    symmetry: bool = False,
+    workers: int = 1,
 ) -> Exploration:
     """Breadth-first search of ``model``'s reachable states.
 
@@ -93,6 +105,13 @@ def explore(
     ``properties`` hold one of kind ``deadlock`` (``check_deadlock`` overrides).
     The search stores at most ``bounds.max_states`` states and what the
     command's ``budget`` has left (:mod:`distcheck.engines.budget`).
+    ``storage="fingerprints"`` keeps a 64-bit fingerprint per state instead of
+    the state (:mod:`distcheck.engines.fingerprints`).  ``symmetry`` explores one
+    state per orbit of the nodes the model declares ``symmetric``
+    (:mod:`distcheck.engines.symmetry`; without a declaration it changes nothing).
+    ``workers`` > 1 splits the search among that many processes
+    (:mod:`distcheck.engines.workers`, which stores fingerprints); a bound on
+    states or depth keeps it in one process.
     """
     model = compile_model(model)
     bounds = bounds or Bounds()
@@ -110,10 +129,18 @@ def explore(
         None, bounds, "bfs exploration")
     stats = Stats()
     inits = model.initial_states()
-    parent: dict[Any, Any] = dict.fromkeys(inits)
+    canon = canonicaliser(model.model) if symmetry else None
+    if canon is not None:
+        inits = list(dict.fromkeys(canon(s) for s in inits))
+    if storage not in STORAGES:
+        raise ValueError(f"storage must be one of {STORAGES}, not {storage!r}")
+    # the hot loop asks only `t in parent`, `parent[t] = s` and len(parent) of either
+    parent: Any = dict.fromkeys(inits) if storage == "states" else FingerprintStore(inits)
+    # fingerprints: the frontier is most of the memory left; its states share their parts
+    keep = parent.keep if storage == "fingerprints" else None
     stats.total_states = model.initial_generated  # generated, so duplicates count
     stats.depth = 1
-    result = Exploration(stats=stats, cut=None, parent=parent)
+    result = Exploration(stats=stats, cut=None, parent=parent, canonical=canon)
     violations, witnesses = result.violations, result.witnesses
     fired, new = result.fired, result.new
     for name in {a.name: None for a in model.actions}:
@@ -121,6 +148,14 @@ def explore(
 
     invariants, wanted = _judge_initial(model, inits, invariants, wanted, violations, witnesses)
     undecided -= len(violations) + len(witnesses)
+    if (workers > 1 and worker_pool.available() and meter.state_cap == sys.maxsize
+            and bounds.max_depth is None):
+        names = [n for n, _ in chain(invariants, action_props, wanted)]
+        worker_pool.explore(model, props, workers, result, inits, names, deadlock_on,
+                            stop_when_decided and undecided > 0, meter, symmetry, progress, start)
+        meter.close(stats.distinct_states)
+        stats.seconds = time.perf_counter() - start
+        return result
 
     # Hot loop.  Everything it touches is a local; properties are called
     # directly (a failure is re-diagnosed afterwards by explain_failure, so no
@@ -148,6 +183,7 @@ def explore(
     due = contract.next_due(total)
     snapshot = ""
     a: Any = None
+    u: Any = None
     args: Any = None
     s: Any = None
     cut = meter.over() or (meter.states_cut() if len(parent) > cap else None)
@@ -159,6 +195,9 @@ def explore(
         beyond = False
         next_frontier: list[Any] = []
         push = next_frontier.append
+        if keep is not None:
+            push = _compacting(push, keep)
+            parent.next_level(frontier)
         try:
             for s in frontier:
                 before = total
@@ -190,6 +229,8 @@ def explore(
                     if total >= due:
                         contract.check(t, a.step(args))
                         due = contract.next_due(total)
+                    if canon is not None:  # symmetry: one representative per orbit
+                        u, t = t, canon(t)
                     if t not in parent:
                         if at_limit:
                             beyond = True
@@ -219,9 +260,10 @@ def explore(
                     if action_props:
                         step = a.step(args)
                         for name, check in action_props:
-                            ok = check(s, step, t)
+                            actual = t if canon is None else u
+                            ok = check(s, step, actual)
                             if ok is not True and not truth(model, name, ok, s):
-                                violations[name] = (t, s, step)
+                                violations[name] = (actual, s, step)
                                 action_props = [p for p in action_props if p[0] != name]
                                 undecided -= 1
                 if verify and render(s) != snapshot:
@@ -272,6 +314,8 @@ def explore(
     stats.seconds = time.perf_counter() - start
     # not complete either when stopped early because every property was decided
     stats.complete = result.cut is None and not frontier
+    if isinstance(parent, FingerprintStore):
+        stats.collision_probability = collision_probability(len(parent), total)
     return result
 
 
@@ -291,6 +335,11 @@ def _entries(a: BoundAction, arguments: Any) -> list[tuple[Any, ...]]:
         out.append((a, call, args, -1 if a.branching else n, args[0] if n else None,
                     args[1] if n > 1 else None))
     return out
+
+
+def _compacting(push: Callable[[Any], None], compact: Callable[[Any], Any]
+                ) -> Callable[[Any], None]:
+    return lambda t: push(compact(t))
 
 
 def _given(s: Any, t: Any) -> Any:
@@ -336,13 +385,20 @@ def _judge_initial(
 # --------------------------------------------------------------------------- traces
 
 
-def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
+def path_to(parent: dict[Any, Any] | FingerprintStore, s: Any,
+            model: AnyModel | None = None) -> list[Any]:
     """States from an initial state to ``s`` along parent links.
 
-    A path longer than the number of stored states went round a cycle of
-    parent links: stored states were changed in place (their hashes moved).
-    That is a ModelError, not an endless loop.
+    A FingerprintStore keeps no states: the path is rebuilt by re-executing ``model``.
+    A path longer than the number of stored states went round a cycle of parent
+    links: stored states were changed in place (their hashes moved).  That is a
+    ModelError, not an endless loop.
     """
+    if isinstance(parent, FingerprintStore):
+        if model is None:
+            raise ValueError("a fingerprint store needs the model to rebuild a path")
+        compiled = compile_model(model)
+        return parent.path_to(compiled.transitions, compiled.initial_states(), s)
     path = [s]
     limit = len(parent)
     while True:
@@ -362,6 +418,26 @@ def path_to(parent: dict[Any, Any], s: Any) -> list[Any]:
         path.append(p)
     path.reverse()
     return path
+
+
+def _real_path(model: CompiledModel, run: Exploration, s: Any) -> list[Any]:
+    """States of the model from an initial state to (a renumbering of) stored state ``s``."""
+    key = run.canonical
+    if key is None:
+        return path_to(run.parent, s, model)
+    if isinstance(run.parent, FingerprintStore):
+        return run.parent.path_to(model.transitions, model.initial_states(), s, key)
+    return concretise(model.transitions, model.initial_states(), key, path_to(run.parent, s))
+
+
+def _violating_step(model: CompiledModel, p: BoundProperty, s: Any) -> tuple[Step, Any]:
+    """A step from real state ``s`` that breaks action property ``p`` (symmetry: it exists)."""
+    for a, args, t in model.transitions(s):
+        step = a.step(args)
+        if not property_holds(model, p.name, p.check, s, step, t):
+            return step, t
+    raise ModelError(f"model {model.id}: symmetry: no renumbered step breaks {p.name}; the model "
+                     "is not symmetric in the declared sorts (remove symmetric)")
 
 
 class TraceCut(Exception):
@@ -400,6 +476,9 @@ def check(
     check_deadlock: bool | None = None,
     budget: Budget | None = None,
     full: bool = False,
+    storage: str = "states",
+    symmetry: bool = False,
+    workers: int = 1,
 ) -> list[Result]:
     """Explore ``model`` and return one Result per safety property.
 
@@ -418,7 +497,8 @@ def check(
         props += [model.deadlock_property()] if check_deadlock else []
     mine = [p for p in props if p.kind in SAFETY_KINDS]
     run = explore(model, mine, bounds, progress, any(p.kind == DEADLOCK for p in mine),
-                  stop_when_decided=not full, budget=budget)
+                  stop_when_decided=not full, budget=budget, storage=storage,
+                  symmetry=symmetry, workers=workers)
     meter = budget.meter("bfs trace building", bounds) if budget is not None else None
     return results_of(model, run, mine, meter)
 
@@ -442,6 +522,9 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
                    coverage=coverage)
         )
 
+    # TLC's figure: the chance that a fingerprint collision hid a state
+    odds = ("" if stats.collision_probability is None else
+            f" (as fingerprints: collision probability {stats.collision_probability:.1e})")
     cut_reason = (
         f"search cut: {run.cut} after {stats.distinct_states} distinct states at depth {stats.depth}"
         if run.cut
@@ -454,11 +537,15 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
         if found is not None:
             s, pre, step = found
             try:
-                states = path_to(run.parent, pre if p.kind == "action" else s)
+                if p.kind == "action":
+                    states = _real_path(model, run, pre)
+                    if run.canonical is not None:  # the violating step, from the real state
+                        step, s = _violating_step(model, p, states[-1])
+                    states = states + [s]
+                else:
+                    states = _real_path(model, run, s)
             except ModelError as exc:
                 raise ModelError(f"model {model.id}: {exc}") from None
-            if p.kind == "action":
-                states.append(s)
             try:
                 steps = (steps_along(model, states[:-1], meter) + [step] if p.kind == "action"
                          else steps_along(model, states, meter))
@@ -477,5 +564,5 @@ def results_of(model: CompiledModel, run: Exploration, props: list[BoundProperty
         elif p.kind == DEADLOCK:
             result(p, HOLDS, "every reachable state has a successor")
         else:
-            result(p, HOLDS, f"checked all {stats.distinct_states} reachable states")
+            result(p, HOLDS, f"checked all {stats.distinct_states} reachable states{odds}")
     return out

@@ -35,6 +35,10 @@ class Options:
     budget: Budget | None = None
     #: explore to the end even once every property is decided: complete action coverage
     coverage: bool = False
+    #: bfs: "states" or "fingerprints" (engines.fingerprints); symmetry reduction
+    storage: str = "states"
+    symmetry: bool = False
+    workers: int = 1
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -57,7 +61,8 @@ def run_bfs(model: CompiledModel, props: list[BoundProperty], options: Options) 
     from distcheck.engines import bfs
 
     return bfs.check(model, props, options.bounds, options.progress, budget=options.budget,
-                     full=options.coverage)
+                     full=options.coverage, storage=options.storage,
+                     symmetry=options.symmetry, workers=options.workers)
 
 
 def _load(path: str) -> Runner:

@@ -78,6 +78,11 @@ def print_results(results: list[Result], file: IO[str] | None = None) -> None:
     written = sorted({str(Path(r.trace_file).parent) for r in results if r.trace_file})
     if written:
         c.print(f"traces written to {', '.join(written)}/ (replay with 'distcheck replay FILE')")
+    # as TLC does: how likely a fingerprint collision hid a state (one line per model searched)
+    odds = {(r.model, r.stats.collision_probability) for r in results
+            if r.stats.collision_probability is not None}
+    for model, p in sorted(odds, key=str):
+        c.print(f"{model}: stored as 64-bit fingerprints; collision probability {p:.1e}")
     differ = [r for r in results if not r.as_expected]
     inconclusive = [r for r in results if r.verdict == "inconclusive"]
     for r in inconclusive:

@@ -62,6 +62,8 @@ class LockServer(Model):
     claims = ("LK-1",)
     clients = Param(3, at_least=1, at_most=8, doc="number of clients")
     client = Sort(size="clients", doc="client")
+    # the clients are interchangeable: --symmetry explores one state per renumbering of them
+    symmetric = ("client",)
     fields = Fields(
         LS,
         server_holds=Flag(init=True),

@@ -36,6 +36,8 @@ class TCommit(Model):
     claims = ("TX-1",)
     rms = Param(3, at_least=1, at_most=16, doc="number of resource managers")
     rm = Sort(size="rms", doc="resource manager")
+    # the RMs are interchangeable: --symmetry explores one state per renumbering of them
+    symmetric = ("rm",)
     fields = Fields(
         TC, rm_state=Map("rm", Enum("working", "prepared", "committed", "aborted"), init="working")
     )

@@ -57,6 +57,8 @@ class TwoPhase(Model):
     claims = ("TX-1",)
     rms = Param(3, at_least=1, at_most=12, doc="number of resource managers")
     rm = Sort(size="rms", doc="resource manager")
+    # the RMs are interchangeable: --symmetry explores one state per renumbering of them
+    symmetric = ("rm",)
     # the state's shape, for the proof for any number of RMs (distcheck prove --unbounded)
     fields = Fields(
         TP,
