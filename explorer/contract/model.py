@@ -335,7 +335,8 @@ class Model:
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
     ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
-    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, and the
+    ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``,
+    ``equivalent_mutants`` and ``mutation_sweep`` (read by ``distcheck mutate``), and the
     methods ``init``, ``setup``, ``describe``, ``extra_properties``, plus the
     decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
@@ -359,6 +360,12 @@ class Model:
     strong_fair: ClassVar[tuple[Any, ...]] = ()
     #: checking it at its defaults takes long: the test suite runs it only with ``-m slow``
     slow: ClassVar[bool] = False
+    #: ``distcheck mutate``: mutants (by id, ``"release:drop-field:1"``) that behave like the
+    #: model, each with the reason; reported apart and left out of the score
+    equivalent_mutants: ClassVar[dict[str, str]] = {}
+    #: ``distcheck mutate``: larger parameter settings (``({"clients": 3},)``) to re-check
+    #: survivors with
+    mutation_sweep: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
