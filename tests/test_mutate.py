@@ -198,3 +198,16 @@ def test_bad_operator_and_sweep_are_one_line_errors(model_file: Path, capsys) ->
     assert code == 2 and "no parameter 'nodes'" in one_line(err)
     code, _, err = run(capsys, "mutate", str(model_file), "--sweep", "clients=lots")
     assert code == 2 and "clients" in one_line(err)
+
+
+def test_a_new_bug_behind_a_known_violation_is_caught(capsys) -> None:
+    """The issue's examples in the fenced SET NX PX lock: an acquire that ignores NX and a
+    release by plain DEL used to pass because mutual exclusion is violated by design."""
+    code, out, _ = run(capsys, "mutate", "locks.redis_set_nx_px.fencing", "--json",
+                       "--operator", "drop-condition", "--operator", "negate-guard")
+    results = _by_id(json.loads(out))
+    ignores_nx = results["acquire:drop-condition:1"]
+    assert ignores_nx["status"] == KILLED
+    assert "mutual_exclusion at pauses=0: holds -> violated" in ignores_nx["reason"]
+    plain_del = results["release:negate-guard:1"]
+    assert plain_del["status"] == KILLED and "no_release_of_others" in plain_del["killed_by"]

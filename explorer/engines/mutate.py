@@ -58,7 +58,7 @@ from typing import Any
 from distcheck.contract.compiled import CompiledModel
 from distcheck.contract.errors import BadInput, BudgetExhausted
 from distcheck.contract.model import Action, Model, declared_actions, declared_params
-from distcheck.contract.verdict import INCONCLUSIVE, Result
+from distcheck.contract.verdict import INCONCLUSIVE, Result, settings_text
 from distcheck.engines.budget import Budget, construct
 from distcheck.engines.checker import Options, check_model
 
@@ -514,7 +514,15 @@ def _judge(baseline: dict[str, Result], results: list[Result],
     unfinished = False
     for r in results:
         before = baseline.get(r.property)
-        if before is None or r.verdict == before.verdict:
+        if before is None:
+            continue
+        if r.verdict == before.verdict:
+            cause, was = _cause_verdict(r), _cause_verdict(before)
+            if cause != was:  # the property now fails without its stated cause
+                changed.append(r.property)
+                reasons.append(f"{r.property} at {settings_text(r.because or {})}: {was} -> "
+                               f"{cause}" + (f" ({r.because['trace_length']}-step trace)"
+                                             if r.because and "trace_length" in r.because else ""))
             continue
         if r.verdict == INCONCLUSIVE and r.extra.get("cut") and budget is not None \
                 and budget.exhausted():
@@ -532,6 +540,10 @@ def _judge(baseline: dict[str, Result], results: list[Result],
     if unfinished:
         return UNFINISHED, "the run's budget ran out while checking it", []
     return SURVIVED, "every verdict is the unmutated model's", []
+
+
+def _cause_verdict(r: Result) -> str | None:
+    return r.because.get("verdict") if r.because else None
 
 
 def _mutant_options(options: Options, baseline: list[Result]) -> Options:

@@ -34,6 +34,6 @@ def write_junit(results: list[Result], path: str | Path) -> Path:
             if r.as_expected:
                 ET.SubElement(case, "system-out").text = summary
             else:
-                ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = summary
+                ET.SubElement(case, "failure", message=f"expected {r.shown_expected}, got {r.shown_verdict}").text = summary
     blob = ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
     return write_atomic(path, blob, "--junit")
