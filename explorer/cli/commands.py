@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="engine for safety properties (default: bfs)")
     mut.add_argument("--max-states", type=_positive, metavar="N",
                      help="store at most N distinct states in each search (default: the model "
-                     "unbounded, each mutant 20 times the model's states)")
+                     "unbounded, each mutant 5 times the model's states)")
     mut.add_argument("--max-depth", type=_positive, metavar="N",
                      help="search no deeper than depth N (bfs, liveness)")
     mut.add_argument("--max-seconds", type=_seconds, metavar="S",

@@ -70,7 +70,7 @@ KILLED, SURVIVED, EQUIVALENT, UNFINISHED = "killed", "survived", "equivalent", "
 #: a mutant's search stores at most this many times the model's own states (at least
 #: MUTANT_MIN_STATES): a mistake that makes the space infinite is a differing verdict
 #: (inconclusive) found the same way on every machine, not a run that never ends
-MUTANT_STATE_FACTOR = 20
+MUTANT_STATE_FACTOR = 5
 MUTANT_MIN_STATES = 20_000
 
 #: method names whose keyword arguments are field updates of a state
