@@ -30,6 +30,7 @@ from distcheck.contract.errors import BadInput, ModelError
 from distcheck.contract.faults import Faults
 from distcheck.contract.model import (
     FAULT_KINDS,
+    Cause,
     Model,
     Param,
     Property,
@@ -90,6 +91,7 @@ __all__ = [
     "PAUSED",
     "UP",
     "BadInput",
+    "Cause",
     "Faults",
     "Measurement",
     "Message",

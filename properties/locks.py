@@ -9,7 +9,9 @@ Adapters take the model instance first (``lambda self, s: ...``) so they can
 read parameters.
 
 The property's name is the attribute name it is assigned to (unless ``name``
-is given), so ``expected = {...}`` overrides in variants use that name.
+is given), so ``expected = {...}`` overrides in variants use that name.  Every
+property takes ``because``: why a violation is expected (``{"pauses": 0}``, see
+:data:`distcheck.contract.model.Cause`).
 
 Properties (seed §8: mutual exclusion, no deadlock, reentrancy, fault tolerance):
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from distcheck import Model, Property, Step, leads_to
+from distcheck import Cause, Model, Property, Step, leads_to
 
 #: (model, state) -> the clients in their critical section
 Holders = Callable[[Any, Any], Iterable[Any]]
@@ -63,6 +65,7 @@ def mutual_exclusion(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """At most one client is in its critical section (an invariant)."""
 
@@ -76,6 +79,7 @@ def mutual_exclusion(
         doc=doc or "At most one client is in its critical section (mutual exclusion).",
         claims=tuple(claims),
         name=name,
+        because=because,
     )
 
 
@@ -88,6 +92,7 @@ def no_release_of_others(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """A release by client ``c`` never removes a lock owned by another client.
 
@@ -111,6 +116,7 @@ def no_release_of_others(
         doc=doc or "A client's release never deletes a lock held by another client.",
         claims=tuple(claims),
         name=name,
+        because=because,
     )
 
 
@@ -122,6 +128,7 @@ def reentrancy(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """While a client's program holds the lock (count > 0), the lock service says it owns it.
 
@@ -140,6 +147,7 @@ def reentrancy(
         doc=doc or "The lock is released only when the holder's hold count returns to 0.",
         claims=tuple(claims),
         name=name,
+        because=because,
     )
 
 
@@ -166,6 +174,7 @@ def fencing(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """No write from an older grant is accepted after a write from a newer grant (no stale write).
 
@@ -190,6 +199,7 @@ def fencing(
         "(no stale write).",
         claims=tuple(claims),
         name=name,
+        because=because,
     )
 
 
@@ -200,6 +210,7 @@ def no_stale_write(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """:func:`fencing` for a model whose state field ``log`` is the resource's tuple of :class:`Write`."""
 
@@ -210,7 +221,8 @@ def no_stale_write(
     def newest_grant(model: Any, s: Any) -> int | None:
         return max((w.grant for w in getattr(s, log)), default=None)
 
-    return fencing(accepted_grant, newest_grant, expect=expect, claims=claims, name=name, doc=doc)
+    return fencing(accepted_grant, newest_grant, expect=expect, claims=claims, name=name, doc=doc,
+                   because=because)
 
 
 def accept_write(
@@ -238,6 +250,7 @@ def wakeups_per_release(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """No step wakes more than ``limit`` waiting clients (herd effect when it does).
 
@@ -300,6 +313,7 @@ def wakeups_measure(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """A measured claim: the maximum wake-ups per release over the explored space.
 
@@ -330,6 +344,7 @@ def wakeups_measure(
         doc=doc or "The most waiters one release wakes, over every reachable state.",
         claims=tuple(claims),
         name=name,
+        because=because,
     )
 
 
@@ -345,6 +360,7 @@ def eventually_free(
     claims: Claims = (),
     name: str = "",
     doc: str = "",
+    because: Cause = None,
 ) -> Property:
     """A lock held by a crashed client is eventually free (liveness, ``P ~> Q``).
 
@@ -368,4 +384,5 @@ def eventually_free(
         claims=tuple(claims),
     )
     prop.name = name
+    prop.because = because
     return prop

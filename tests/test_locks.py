@@ -223,7 +223,8 @@ def test_report_command_writes_the_page(tmp_path: Path) -> None:
     out = tmp_path / "page.md"
     assert main(["report", "locks.release", "--output", str(out)]) == 0
     text = out.read_text()
-    assert "| `locks.release.plain_del` | LK-6 | no_release_of_others | bfs | violated | **violated**" in text
+    assert ("| `locks.release.plain_del` | LK-6 | no_release_of_others | bfs | violated (holds at "
+            "horizon=0) | **violated**; holds at horizon=0" in text)
     assert "LK-6c" in text and "## The designs" in text
 
 

@@ -130,6 +130,16 @@ def _param(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to 1 (e.g. 0.9)")
+    return value
+
+
 def _positive(text: str) -> int:
     """A count that must be at least 1: a bound or budget of 0 would check nothing."""
     value = _count(text)
@@ -312,6 +322,31 @@ def build_parser() -> argparse.ArgumentParser:
     lin.add_argument("--max-seconds", type=_seconds, metavar="S",
                      help="give up after S seconds: inconclusive, exit 3")
     lin.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    mut = sub.add_parser("mutate", parents=[debug], help="plant protocol mistakes in models' "
+                         "actions and report how many the checks catch (exit 0 every score "
+                         "reaches --min-score, 1 one is below, 3 only unfinished mutants)")
+    mut.add_argument("models", nargs="*", metavar="SPEC", help=SPEC_HELP)
+    mut.add_argument("--bundled", action="store_true", help=BUNDLED_HELP)
+    mut.add_argument("--param", "-p", action="append", type=_param, default=[],
+                     metavar="NAME=VALUE", help="set a model parameter (repeatable)")
+    mut.add_argument("--engine", default="bfs", choices=list(ENGINE_BOUNDS),
+                     help="engine for safety properties (default: bfs)")
+    mut.add_argument("--max-states", type=_positive, metavar="N",
+                     help="store at most N distinct states in each search (default: the model "
+                     "unbounded, each mutant 5 times the model's states)")
+    mut.add_argument("--max-depth", type=_positive, metavar="N",
+                     help="search no deeper than depth N (bfs, liveness)")
+    mut.add_argument("--max-seconds", type=_seconds, metavar="S",
+                     help="stop the whole run after S seconds; mutants not checked by then "
+                     "are reported as unfinished")
+    mut.add_argument("--min-score", type=_fraction, default=0.9, metavar="F",
+                     help="the score every model must reach, a fraction (default: 0.9)")
+    mut.add_argument("--sweep", action="append", type=_param, default=[],
+                     metavar="NAME=V[,V...]", help="re-check each survivor with this parameter "
+                     "changed, one value at a time (repeatable)")
+    mut.add_argument("--operator", action="append", default=None, metavar="NAME",
+                     help="use only this mutation operator (repeatable; default: all)")
+    mut.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     con = sub.add_parser("conform", parents=[debug], help="run a trace or a model on the real "
                          "system an adapter drives (trace: exit 0 reproduced, 1 diverged, "
                          "3 not reproduced; model: 0 no divergence, 1 diverged)")
@@ -360,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "linearizable": cmd_linearizable,
         "conform": cmd_conform,
         "diff": cmd_diff,
+        "mutate": cmd_mutate,
     }
     from distcheck.contract.catalog import take_broken
 
@@ -852,6 +888,56 @@ def cmd_diff(args: argparse.Namespace) -> int:
     drift = gate.compare(old, new, args.tolerance)
     _emit(lambda: sys.stdout.write(drift.text(args.old, args.new)))
     return EXIT_DRIFT if drift.drifted else EXIT_OK
+
+
+# --------------------------------------------------------------------------- mutate
+
+
+def cmd_mutate(args: argparse.Namespace) -> int:
+    from distcheck.contract import catalog
+    from distcheck.contract.model import declared_params, unknown_parameter
+    from distcheck.engines.bfs import Bounds
+    from distcheck.engines.budget import Budget
+    from distcheck.engines.checker import Options
+    from distcheck.engines.mutate import OPERATORS, UNFINISHED, Settings, mutate_model, parse_sweep
+    from distcheck.outputs.mutation import mutation_json, print_mutation
+
+    operators = tuple(args.operator or OPERATORS)
+    for op in operators:
+        if op not in OPERATORS:
+            raise BadInput(f"unknown mutation operator {op!r}; choose from {', '.join(OPERATORS)}")
+    config = catalog.project_config()
+    classes = catalog.select(args.models, bundled=args.bundled, config=config)
+    for name, _ in [*args.param, *args.sweep]:
+        if not any(name in declared_params(cls) for cls in classes):
+            if len(classes) == 1:
+                raise unknown_parameter(classes[0], name)
+            raise BadInput(f"no selected model has a parameter {name!r}; see 'distcheck list'")
+    sweep = [{name: value} for name, values in parse_sweep(args.sweep) for value in values]
+    runs = []
+    budget = Budget(args.max_seconds)
+    progress = sys.stderr.isatty() and not args.json
+    with budget.watching():
+        for cls in classes:
+            declared = declared_params(cls)
+            values = _pinned_params(cls, config, {n for n, _ in args.param})
+            values.update({n: declared[n].parse(v) for n, v in args.param if n in declared})
+            for name, value in [(k, v) for s in sweep for k, v in s.items()]:
+                declared[name].parse(value) if name in declared else None  # bad text: exit 2 now
+            options = Options(engine=args.engine, bounds=Bounds(args.max_states, args.max_depth))
+            settings = Settings(options, values, sweep, operators)
+            if progress:
+                sys.stderr.write(f"\r\033[K  mutating {cls.id} ...")
+            runs.append(mutate_model(cls, settings, budget, catalog.project_root(config)))
+            if progress:
+                sys.stderr.write("\r\033[K")
+    _emit(lambda: print(mutation_json(runs, args.min_score)) if args.json
+          else print_mutation(runs, args.min_score))
+    if any(r.score is not None and r.score < args.min_score for r in runs):
+        return EXIT_DIFFERS
+    if any(r.count(UNFINISHED) for r in runs):
+        return EXIT_INCONCLUSIVE
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- replay

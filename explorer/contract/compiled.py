@@ -36,6 +36,7 @@ from distcheck.contract.model import (
     Model,
     Property,
     Step,
+    check_cause,
     declared_actions,
     declared_params,
     declared_properties,
@@ -110,6 +111,8 @@ class BoundProperty:
     doc: str
     claims: tuple[str, ...]
     spec: Any = None
+    #: why it is expected to be violated (``Cause``): settings checked, or a sentence
+    because: Any = None
 
 
 class CompiledModel:
@@ -336,7 +339,32 @@ class CompiledModel:
         if expect not in EXPECTATIONS:
             raise ModelError(f"model {self.id}: expected[{p.name!r}] must be one of {EXPECTATIONS}")
         check = p.fn.__get__(self.model) if p.fn is not None else None
-        return BoundProperty(p.name, p.kind, expect, check, p.doc, p.claims or self.claims, p.spec)
+        return BoundProperty(p.name, p.kind, expect, check, p.doc, p.claims or self.claims, p.spec,
+                             self._cause(p, expect))
+
+    def _cause(self, p: Property, expect: str) -> Any:
+        """The property's cause as this model states it; none once a variant expects it to hold."""
+        causes = getattr(self.model, "causes", {}) or {}
+        because = causes.get(p.name, p.because)
+        if expect != "violated" or because is None:
+            return None
+        where = f"model {self.id}: property {p.name}"
+        try:
+            check_cause(because, expect, p.name)
+        except ValueError as exc:
+            raise ModelError(f"model {self.id}: {exc}") from None
+        if isinstance(because, dict):
+            params = declared_params(self.cls)
+            for name, value in because.items():
+                if name not in params:
+                    raise ModelError(f"{where}: because names {name!r}, which is not a parameter; "
+                                     f"its parameters are: {', '.join(params) or 'none'}")
+                try:
+                    params[name].validate(value)
+                except BadInput as exc:
+                    raise ModelError(f"{where}: because: {exc}") from None
+            return dict(because)
+        return because
 
 
 #: an author's instance or its compiled view: what public engine entry points accept

@@ -341,6 +341,8 @@ class Property:
     claims: tuple[str, ...] = ()
     spec: Any = None
     name: str = ""
+    #: why a property expected to be violated is violated (:data:`Cause`)
+    because: Cause = None
 
     def __post_init__(self) -> None:
         if self.expect not in EXPECTATIONS:
@@ -350,6 +352,7 @@ class Property:
             near = difflib.get_close_matches(str(self.expect), EXPECTATIONS, n=1)
             raise ValueError(f"{who}expect must be one of {', '.join(EXPECTATIONS)}, not "
                              f"{self.expect!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        check_cause(self.because, self.expect, self.name or getattr(self.fn, "__name__", "?"))
         if not self.doc and self.fn is not None:
             self.doc = inspect.getdoc(self.fn) or ""
 
@@ -358,18 +361,51 @@ class Property:
             self.name = name
 
 
-def _property_decorator(kind: str, expect: str, claims: Iterable[str]) -> Callable[..., Property]:
-    return lambda fn: Property(kind=kind, fn=fn, expect=expect, claims=tuple(claims), name=fn.__name__)
+#: Why a property expected to be violated is violated.  A dict of parameter settings
+#: without which the violation cannot happen (``{"pauses": 0}``: "only when a process
+#: pauses"): the checker also checks the property with those settings and expects it to
+#: hold there, so a new bug cannot hide behind the known flaw.  A string states that no
+#: setting removes the cause (the design is broken in every run) and says why.  None: no
+#: cause is stated.
+Cause = dict[str, Any] | str | None
 
 
-def invariant(expect: str = "holds", claims: Iterable[str] = ()) -> Callable[..., Property]:
-    """Declare ``fn(self, s) -> bool`` that must be true in every reachable state."""
-    return _property_decorator("invariant", expect, claims)
+def check_cause(because: Cause, expect: str, name: str) -> None:
+    """ValueError unless ``because`` is a valid cause for a property expected ``expect``."""
+    if because is None:
+        return
+    if expect != "violated":
+        raise ValueError(f"property {name}: because= states why a violation happens; it needs "
+                         f"expect='violated', not {expect!r}")
+    if isinstance(because, str):
+        if not because.strip():
+            raise ValueError(f"property {name}: because='' says nothing; give the settings "
+                             "without which it holds, or a sentence saying why none exist")
+        return
+    if not isinstance(because, dict) or not because or not all(isinstance(k, str) for k in because):
+        raise ValueError(f"property {name}: because= is a dict of parameter settings "
+                         f"({{'pauses': 0}}) or a sentence, not {because!r}")
 
 
-def action_property(expect: str = "holds", claims: Iterable[str] = ()) -> Callable[..., Property]:
+def _property_decorator(kind: str, expect: str, claims: Iterable[str],
+                        because: Cause = None) -> Callable[..., Property]:
+    return lambda fn: Property(kind=kind, fn=fn, expect=expect, claims=tuple(claims),
+                               name=fn.__name__, because=because)
+
+
+def invariant(expect: str = "holds", claims: Iterable[str] = (),
+              because: Cause = None) -> Callable[..., Property]:
+    """Declare ``fn(self, s) -> bool`` that must be true in every reachable state.
+
+    ``because`` states why a property expected to be violated is (:data:`Cause`).
+    """
+    return _property_decorator("invariant", expect, claims, because)
+
+
+def action_property(expect: str = "holds", claims: Iterable[str] = (),
+                    because: Cause = None) -> Callable[..., Property]:
     """Declare ``fn(self, s, step, t) -> bool`` that must be true of every transition."""
-    return _property_decorator("action", expect, claims)
+    return _property_decorator("action", expect, claims, because)
 
 
 def sometimes(expect: str = "holds", claims: Iterable[str] = ()) -> Callable[..., Property]:
@@ -414,9 +450,10 @@ class Model:
     """Base class of every protocol model.
 
     An author writes: ``id``, ``claims``, parameters (:class:`Param`),
-    ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``,
+    ``faults`` (:class:`~distcheck.contract.faults.Faults`), ``expected``, ``causes``,
     ``check_deadlock``, ``weak_fair`` / ``strong_fair``, ``slow``, ``may_be_dead``, ``symmetric``,
-    ``lane_order``, and the methods ``init``, ``setup``, ``describe``,
+    ``lane_order``, ``equivalent_mutants`` and ``mutation_sweep`` (read by
+    ``distcheck mutate``), and the methods ``init``, ``setup``, ``describe``,
     ``extra_properties``, plus the decorated actions and properties.  Nothing else on this class is read by
     an engine, so any other name is free for the author's helpers.
 
@@ -432,6 +469,9 @@ class Model:
     check_deadlock: ClassVar[bool] = False
     #: per-property expected verdicts overriding inherited declarations (for variants)
     expected: ClassVar[dict[str, str]] = {}
+    #: per-property causes of expected violations (:data:`Cause`), overriding the
+    #: declarations' ``because`` (for variants, and for properties from ``properties/``)
+    causes: ClassVar[dict[str, Cause]] = {}
     #: parameter defaults a variant changes, ``{"ttl": 2}``: merged along the MRO, subclass wins
     defaults: ClassVar[dict[str, Any]] = {}
     #: action names (or fault kinds) under weak / strong fairness, for liveness
@@ -448,6 +488,12 @@ class Model:
     #: sorts of interchangeable nodes (names of Sort attributes): ``symmetric = ("rm",)``
     #: lets ``--symmetry`` explore one state per renumbering (distcheck.engines.symmetry)
     symmetric: ClassVar[tuple[str, ...]] = ()
+    #: ``distcheck mutate``: mutants (by id, ``"release:drop-field:1"``) that behave like the
+    #: model, each with the reason; reported apart and left out of the score
+    equivalent_mutants: ClassVar[dict[str, str]] = {}
+    #: ``distcheck mutate``: larger parameter settings (``({"clients": 3},)``) to re-check
+    #: survivors with
+    mutation_sweep: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

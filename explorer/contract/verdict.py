@@ -20,6 +20,11 @@ RESULTS_FORMAT = "distcheck-results"
 RESULTS_VERSION = 1
 
 
+def settings_text(because: dict[str, Any]) -> str:
+    """``pauses=0, crashes=0``: the settings of a checked cause."""
+    return ", ".join(f"{k}={v}" for k, v in because["params"].items())
+
+
 def first_line(text: str) -> str:
     """The first line of a docstring (its summary), or "" when there is none."""
     stripped = text.strip()
@@ -239,6 +244,22 @@ class Result:
     #: the action coverage of the exhaustive search that decided it (``contract.coverage``);
     #: shared by the model's results and reported once per model, not per result
     coverage: Any = None
+    #: the stated cause of an expected violation and, for settings, the check with them:
+    #: ``{"params": {...}, "verdict": ..., "reason": ...}``, or ``{"text": ...}``
+    because: dict[str, Any] | None = None
+
+    @property
+    def cause_confirmed(self) -> bool:
+        """The property holds with its cause switched off (or no cause is checked).
+
+        A sampling engine's "no counterexample" counts, as for :attr:`accepted_inconclusive`.
+        """
+        if self.because is None or "verdict" not in self.because:
+            return True
+        found = self.because["verdict"]
+        return found == HOLDS or (self.sampled and found == INCONCLUSIVE
+                                  and self.kind != "sometimes"
+                                  and not self.because.get("cut"))
 
     @property
     def as_expected(self) -> bool:
@@ -251,7 +272,8 @@ class Result:
         property not reached, or a violation expected but not found, still
         differs.
         """
-        return self.verdict == self.expected or self.accepted_inconclusive
+        return (self.verdict == self.expected or self.accepted_inconclusive) \
+            and self.cause_confirmed
 
     @property
     def accepted_inconclusive(self) -> bool:
@@ -267,7 +289,18 @@ class Result:
         """The verdict as the table prints it, naming the sampled-inconclusive rule."""
         if self.accepted_inconclusive:
             return f"{INCONCLUSIVE} (sampled, no counterexample)"
+        if self.because is not None and "verdict" in self.because:
+            return f"{self.verdict}; {self.because['verdict']} at {settings_text(self.because)}"
         return self.verdict
+
+    @property
+    def shown_expected(self) -> str:
+        """The expectation with its stated cause: ``violated (holds at pauses=0)``."""
+        if self.because is None:
+            return self.expected
+        if "params" in self.because:
+            return f"{self.expected} (holds at {settings_text(self.because)})"
+        return f"{self.expected} ({self.because['text']})"
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -286,5 +319,7 @@ class Result:
             "trace_length": len(self.trace) if self.trace is not None else None,
             "stats": self.stats.to_json(),
         }
+        if self.because is not None:
+            out["because"] = dict(self.because)
         out.update(self.extra)
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from distcheck.contract.compiled import AnyModel, BoundProperty, CompiledModel, compile_model
 from distcheck.contract.errors import BadInput, BudgetExhausted
@@ -39,6 +39,8 @@ class Options:
     storage: str = "states"
     symmetry: bool = False
     workers: int = 1
+    #: also check each expected violation's stated cause (the property holds without it)
+    causes: bool = True
 
 
 Runner = Callable[[CompiledModel, list[BoundProperty], Options], list[Result]]
@@ -140,7 +142,46 @@ def check_model(model: AnyModel, options: Options, only: list[str] | None = None
                                    options.engine)
     order = {p.name: i for i, p in enumerate(model.properties)}
     results.sort(key=lambda r: order.get(r.property, len(order)))
+    if options.causes:
+        check_causes(model, props, results, options)
     return results
+
+
+def check_causes(model: CompiledModel, props: list[BoundProperty], results: list[Result],
+                 options: Options) -> None:
+    """Record on each result the check of its stated cause (``because``).
+
+    A property expected to be violated because of some settings (``{"pauses": 0}``) must
+    hold with those settings: it is checked there with the same engine and bounds, and a
+    verdict other than ``holds`` makes the result differ.  Properties whose settings the
+    run already uses are left as they are.
+    """
+    from distcheck.engines.budget import construct
+
+    by_name = {p.name: p for p in props}
+    for r in results:
+        p = by_name.get(r.property)
+        if p is None or p.because is None:
+            continue
+        if isinstance(p.because, str):
+            r.because = {"text": p.because}
+            continue
+        if all(model.param_values.get(n) == v for n, v in p.because.items()):
+            continue
+        try:
+            other = construct(model.cls, {**model.param_values, **p.because},
+                              f" (the cause stated for {p.name})")
+        except BadInput as exc:
+            r.because = {"params": dict(p.because), "verdict": INCONCLUSIVE, "reason": str(exc)}
+            continue
+        inner = replace(options, causes=False)
+        (found,) = check_model(other, inner, [p.name])
+        r.because = {"params": dict(p.because), "verdict": found.verdict,
+                     "reason": found.reason}
+        if found.trace is not None:
+            r.because["trace_length"] = len(found.trace)
+        if found.extra.get("cut"):
+            r.because["cut"] = found.extra["cut"]
 
 
 def cut_results(model: CompiledModel, props: list[BoundProperty], reason: str,

@@ -38,6 +38,6 @@ def write_junit(results: list[Result], path: str | Path) -> Path:
                 story = summary
                 if r.trace is not None:  # what happened, not only where the trace file is
                     story += "\n\n" + trace_text(r.trace)  # its cells are escaped already
-                ET.SubElement(case, "failure", message=f"expected {r.expected}, got {r.verdict}").text = story
+                ET.SubElement(case, "failure", message=f"expected {r.shown_expected}, got {r.shown_verdict}").text = story
     blob = ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
     return write_atomic(path, blob, "--junit")

@@ -125,9 +125,10 @@ def _counterexample(r: Result, traces_dir: Path, page_dir: Path) -> str:
 
 
 def _verdict(r: Result) -> str:
+    cause = r.shown_verdict[len(r.verdict):] if r.because and "verdict" in r.because else ""
     if r.as_expected:
-        return f"**{r.verdict}**"
-    return f"**{r.verdict}** (expected {r.expected}: differs!)"
+        return f"**{r.verdict}**{cause}"
+    return f"**{r.verdict}**{cause} (expected {r.shown_expected}: differs!)"
 
 
 def _docstring(model: Model) -> tuple[str, str]:
@@ -187,7 +188,7 @@ def render(
         for r in sec.results:
             out.append(
                 "| " + " | ".join(_cell(x) for x in (
-                    f"`{r.model}`", ", ".join(r.claims), r.property, r.engine, r.expected,
+                    f"`{r.model}`", ", ".join(r.claims), r.property, r.engine, r.shown_expected,
                     _verdict(r), _params(sec.model), _bounds(r),
                     _counterexample(r, traces_dir, page_dir),
                     *([recorded.get((r.model, r.property), "")] if recorded else []),

@@ -45,7 +45,7 @@ def console(file: IO[str] | None = None) -> Console:
 
 def _verdict_text(r: Result) -> Text:
     style = "green" if r.as_expected else "bold red"
-    return Text(r.shown_verdict if r.as_expected else f"{r.verdict} (!)", style=style)
+    return Text(r.shown_verdict if r.as_expected else f"{r.shown_verdict} (!)", style=style)
 
 
 def verdict_table(results: list[Result]) -> Table:
@@ -63,7 +63,7 @@ def verdict_table(results: list[Result]) -> Table:
             trace = f"{len(r.trace)} step" + ("" if len(r.trace) == 1 else "s")
         explored = r.stats.total_states > 0  # proofs and computed figures explore no states
         table.add_row(
-            r.model, r.property, ",".join(r.claims), r.engine, r.expected, _verdict_text(r),
+            r.model, r.property, ",".join(r.claims), r.engine, r.shown_expected, _verdict_text(r),
             f"{r.stats.distinct_states:,}" if explored else "-",
             f"{r.stats.total_states:,}" if explored else "-",
             str(r.stats.depth) if explored else "-",

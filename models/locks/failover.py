@@ -115,7 +115,8 @@ class AsyncFailover(Model):
         return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     mutual_exclusion = locks.mutual_exclusion(
-        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-9",)
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-9",),
+        because={"crashes": 0},
     )
 
     @sometimes()

@@ -130,6 +130,7 @@ class GrantWithoutLock(LockServer):
 
     id = "locks.lock_server.grant_without_lock"
     expected = {"mutual_exclusion": "violated"}
+    causes = {"mutual_exclusion": "the server grants without holding the lock: no fault is needed"}
 
     def may_grant(self, s: LS) -> bool:
         return True

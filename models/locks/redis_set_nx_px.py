@@ -148,9 +148,13 @@ class SetNxPx(Model):
         return clients_at(s.pc, IN_CRITICAL_SECTION)
 
     mutual_exclusion = locks.mutual_exclusion(
-        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-5",)
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-5",),
+        because={"pauses": 0},
     )
-    no_stale_write = locks.no_stale_write(expect="violated", claims=("LK-5",))
+    no_stale_write = locks.no_stale_write(expect="violated", claims=("LK-5",),
+                                          because={"pauses": 0})
+    no_release_of_others = locks.no_release_of_others(
+        owner=lambda self, s: s.key, release_actions=("release",), claims=("LK-6c",))
 
     @sometimes()
     def lock_handed_over(self, s: RedisLock) -> bool:

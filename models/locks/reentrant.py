@@ -105,6 +105,8 @@ class NaiveUnlock(ReentrantLock):
 
     id = "locks.reentrant.naive_unlock"
     expected = {"mutual_exclusion": "violated", "reentrancy": "violated"}
+    causes = dict.fromkeys(("mutual_exclusion", "reentrancy"),
+                           "the inner unlock deletes the key: no fault is needed")
 
     def after_unlock(self, s: ReState) -> tuple[int | None, int]:
         return None, 0

@@ -109,7 +109,7 @@ class SetnxThenExpire(Model):
     eventually_free = locks.eventually_free(
         owner=lambda self, s: self.owner(s),
         crashed=lambda self, s, c: s.pc[c] == "crashed",
-        expect="violated", claims=("LK-4",),
+        expect="violated", claims=("LK-4",), because={"crashes": 0},
     )
 
     @sometimes()

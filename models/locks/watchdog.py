@@ -173,4 +173,5 @@ class WatchdogProcessPause(Watchdog):
     id = "locks.watchdog.process_pause"
     defaults = {"pauses": 1, "crashes": 0}
     expected = {"mutual_exclusion": "violated", "lease_kept": "violated"}
+    causes = dict.fromkeys(("mutual_exclusion", "lease_kept"), {"pauses": 0})
     eventually_free = None  # no crashes here: see locks.watchdog

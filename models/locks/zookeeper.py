@@ -266,9 +266,11 @@ class SessionExpiry(ZooKeeperLock):
     defaults = {"clients": 2, "pauses": 1, "crashes": 0}
 
     mutual_exclusion = locks.mutual_exclusion(
-        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",)
+        holders=lambda self, s: self.holders(s), expect="violated", claims=("LK-2b",),
+        because={"pauses": 0},
     )
-    no_stale_write = locks.no_stale_write(expect="violated", claims=("LK-2b",))
+    no_stale_write = locks.no_stale_write(expect="violated", claims=("LK-2b",),
+                                          because={"pauses": 0})
     wakeups_per_release = None
     wakeups = None
     eventually_free = None  # no crashes here: see locks.zookeeper
@@ -307,6 +309,8 @@ class WatchLockNode(ZooKeeperLock):
     defaults = {"crashes": 0}
     eventually_free = None  # no crashes here: see locks.zookeeper
     expected = {"wakeups_per_release": "violated"}
+    causes = {"wakeups_per_release": "every waiter watches the same node, so every release "
+              "wakes them all: no fault is needed"}
     wakeups = locks.wakeups_measure(
         woken=lambda self, s, step, t: self.woken(s, step, t),
         predicted=lambda self: self.clients - 1, claims=("LK-2c",),
