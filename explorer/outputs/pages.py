@@ -31,6 +31,7 @@ from distcheck.contract.verdict import Result
 from distcheck.engines.checker import Options, check_model
 from distcheck.engines.induction import ENGINE as INDUCTION
 from distcheck.engines.induction import prove_or_infer
+from distcheck.outputs import mutation as mutation_results
 from distcheck.traces import tracefile
 
 #: the repository root (where ``models/`` and ``counterexamples/`` live)
@@ -199,6 +200,8 @@ def render(
                 "real server, recorded in", f"`models/{top}/{conformance_results.FILE_NAME}` "
                 f"(regenerate with `distcheck conform --refresh models/{top}/"
                 f"{conformance_results.FILE_NAME}`).", *_model_runs(recorded)]
+    if models_from is None:
+        out += _mutation_section(top, ROOT / "models" / top / mutation_results.MUTATION_FILE)
     out += ["", "## The designs", ""]
     shown_modules: set[str] = set()
     for sec in sections:
@@ -245,6 +248,52 @@ def _model_runs(recorded: dict[tuple[str, str], str]) -> list[str]:
             for (model, prop), text in recorded.items() if prop == "conformance"]
     return ["", "Model-based runs (random walks on the model and the real system side by side):",
             "", *runs] if runs else []
+
+
+def _mutation_section(family: str, path: Path) -> list[str]:
+    """How strong the family's properties are: its committed ``distcheck mutate`` results."""
+    doc = mutation_results.load_results(path)
+    if doc is None:
+        return []
+    score = doc.get("score")
+    out = ["", "## How strong are these properties? (mutation testing)", "",
+           f"`distcheck mutate {family}` planted {doc.get('mutants', 0)} one-line protocol "
+           "mistakes in these models' actions, one at a time, and checked each mutant at the "
+           "default parameters: a mutant is *killed* when some verdict changes. Read from "
+           f"`models/{family}/{mutation_results.MUTATION_FILE}` (regenerate with "
+           f"`distcheck mutate {family} --json > models/{family}/"
+           f"{mutation_results.MUTATION_FILE}`).",
+           "",
+           f"Score {_percent(score)} (killed over killed and survived): {doc.get('killed', 0)} "
+           f"killed, {doc.get('survived', 0)} survived, {doc.get('equivalent', 0)} declared "
+           f"equivalent, {doc.get('unfinished', 0)} unfinished.",
+           "",
+           "| model | mutants | killed | survived | equivalent | unfinished | score |",
+           "|---|---|---|---|---|---|---|"]
+    for m in doc["models"]:
+        out.append("| " + " | ".join(_cell(str(x)) for x in (
+            f"`{m.get('model')}`", m.get("mutants"), m.get("killed"), m.get("survived"),
+            m.get("equivalent"), m.get("unfinished"), _percent(m.get("score")))) + " |")
+    for status, heading in (("survived", "Survivors (a mistake no verdict notices)"),
+                            ("equivalent", "Declared equivalent (harmless, with the reason)"),
+                            ("unfinished", "Unfinished")):
+        rows = [(m["model"], r) for m in doc["models"] for r in m.get("results", [])
+                if r.get("status") == status]
+        if not rows:
+            continue
+        out += ["", f"{heading}:", ""]
+        for model, r in rows:
+            why = f": {r['reason']}" if r.get("reason") and status != "survived" else ""
+            killed_at = [s for s in r.get("sweep", []) if s.get("status") == "killed"]
+            if killed_at:
+                why += " (killed at " + "; ".join(
+                    ", ".join(f"{k}={v}" for k, v in s["params"].items()) for s in killed_at) + ")"
+            out.append(f"- `{model}` `{r.get('id')}` ({r.get('description', '')}){why}")
+    return out
+
+
+def _percent(score: object) -> str:
+    return f"{score:.1%}" if isinstance(score, (int, float)) else "-"
 
 
 def _family_intro(family: str) -> list[str]:
